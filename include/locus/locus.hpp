@@ -1,0 +1,17 @@
+#pragma once
+// Umbrella header: everything in locus.
+#include "core/errors.hpp"
+#include "core/kernels.hpp"
+#include "core/parallel_for.hpp"
+#include "core/progress.hpp"
+#include "core/rng.hpp"
+#include "core/simd.hpp"
+#include "core/tensor.hpp"
+#include "core/type_list.hpp"
+#include "nn/activations.hpp"
+#include "nn/dense.hpp"
+#include "nn/dynamic_stack.hpp"
+#include "nn/gradcheck.hpp"
+#include "nn/losses.hpp"
+#include "nn/network.hpp"
+#include "nn/stack.hpp"

@@ -1,0 +1,272 @@
+#pragma once
+// Activation policies, named and defined as in Keras 3 / PyTorch so the two can check each
+// other (see DESIGN.md, "Standard definitions").
+//
+// An elementwise activation A provides, for V = float, double or xsimd::batch:
+//   static V value(V x);
+//   static V derivative(V x, V y);   // dA/dx given x and y = value(x)
+// The same formula serves scalars and batches: std:: maths for scalars, xsimd's vectorised
+// exp/erf/tanh/log1p for batches (found by argument-dependent lookup).
+// Softmax is not elementwise: it is applied across the features of each row.
+#include <cmath>
+#include <cstddef>
+#include <string_view>
+#include "../core/simd.hpp"
+#include "../core/type_list.hpp"
+
+namespace locus::nn {
+
+namespace detail {
+using std::abs;
+using std::erf;
+using std::exp;
+using std::expm1;
+using std::log1p;
+using std::max;
+using std::min;
+using std::tanh;
+using xsimd::abs;
+using xsimd::erf;
+using xsimd::exp;
+using xsimd::expm1;
+using xsimd::log1p;
+using xsimd::max;
+using xsimd::min;
+using xsimd::tanh;
+using simd::select;
+
+template <class V>
+inline V sigmoid(V x) {
+  // 1/(1+e^{-x}); e^{-x} overflows to +inf for x << 0 and the result is a clean 0.
+  return V(1) / (V(1) + exp(-x));
+}
+}  // namespace detail
+
+struct Elu {
+  static constexpr std::string_view name = "elu";
+  static constexpr bool elementwise = true;
+  template <class V>
+  static V value(V x) {
+    using namespace detail;
+    return select(x > V(0), x, expm1(min(x, V(0))));
+  }
+  template <class V>
+  static V derivative(V x, V y) {
+    using namespace detail;
+    return select(x > V(0), V(1), y + V(1));
+  }
+};
+
+struct Gelu {  // exact erf form x·Φ(x)
+  static constexpr std::string_view name = "gelu";
+  static constexpr bool elementwise = true;
+  template <class V>
+  static V value(V x) {
+    using namespace detail;
+    using S = simd::scalar_t<V>;
+    return V(S(0.5)) * x * (V(1) + erf(x * V(S(0.70710678118654752440))));
+  }
+  template <class V>
+  static V derivative(V x, V) {
+    using namespace detail;
+    using S = simd::scalar_t<V>;
+    const V cdf = V(S(0.5)) * (V(1) + erf(x * V(S(0.70710678118654752440))));
+    const V pdf = V(S(0.39894228040143267794)) * exp(V(S(-0.5)) * x * x);
+    return cdf + x * pdf;
+  }
+};
+
+struct HardSigmoid {  // clip(x/6 + 1/2, 0, 1), as Keras 3 and torch.nn.Hardsigmoid
+  static constexpr std::string_view name = "hard_sigmoid";
+  static constexpr bool elementwise = true;
+  template <class V>
+  static V value(V x) {
+    using namespace detail;
+    using S = simd::scalar_t<V>;
+    return min(max(x * V(S(1) / S(6)) + V(S(0.5)), V(0)), V(1));
+  }
+  template <class V>
+  static V derivative(V x, V) {
+    using namespace detail;
+    using S = simd::scalar_t<V>;
+    return select((x > V(-3)) & (x < V(3)), V(S(1) / S(6)), V(0));
+  }
+};
+
+struct Linear {
+  static constexpr std::string_view name = "linear";
+  static constexpr bool elementwise = true;
+  template <class V>
+  static V value(V x) {
+    return x;
+  }
+  template <class V>
+  static V derivative(V, V) {
+    return V(1);
+  }
+};
+
+struct Relu {
+  static constexpr std::string_view name = "relu";
+  static constexpr bool elementwise = true;
+  template <class V>
+  static V value(V x) {
+    using namespace detail;
+    return max(x, V(0));
+  }
+  template <class V>
+  static V derivative(V x, V) {
+    using namespace detail;
+    return select(x > V(0), V(1), V(0));
+  }
+};
+
+struct Selu {
+  static constexpr std::string_view name = "selu";
+  static constexpr bool elementwise = true;
+  static constexpr double lambda = 1.0507009873554805;
+  static constexpr double alpha = 1.6732632423543772;
+  template <class V>
+  static V value(V x) {
+    using namespace detail;
+    using S = simd::scalar_t<V>;
+    return V(S(lambda)) * select(x > V(0), x, V(S(alpha)) * expm1(min(x, V(0))));
+  }
+  template <class V>
+  static V derivative(V x, V y) {
+    using namespace detail;
+    using S = simd::scalar_t<V>;
+    return select(x > V(0), V(S(lambda)), y + V(S(lambda * alpha)));
+  }
+};
+
+struct Sigmoid {
+  static constexpr std::string_view name = "sigmoid";
+  static constexpr bool elementwise = true;
+  template <class V>
+  static V value(V x) {
+    return detail::sigmoid(x);
+  }
+  template <class V>
+  static V derivative(V, V y) {
+    return y * (V(1) - y);
+  }
+};
+
+struct Softplus {  // log(1 + e^x) = max(x, 0) + log1p(e^{-|x|}), stable for any x
+  static constexpr std::string_view name = "softplus";
+  static constexpr bool elementwise = true;
+  template <class V>
+  static V value(V x) {
+    using namespace detail;
+    return max(x, V(0)) + log1p(exp(-abs(x)));
+  }
+  template <class V>
+  static V derivative(V x, V) {
+    return detail::sigmoid(x);
+  }
+};
+
+struct Softsign {
+  static constexpr std::string_view name = "softsign";
+  static constexpr bool elementwise = true;
+  template <class V>
+  static V value(V x) {
+    using namespace detail;
+    return x / (V(1) + abs(x));
+  }
+  template <class V>
+  static V derivative(V x, V) {
+    using namespace detail;
+    const V d = V(1) + abs(x);
+    return V(1) / (d * d);
+  }
+};
+
+struct Swish {  // x·sigmoid(x) (Keras "swish", torch SiLU)
+  static constexpr std::string_view name = "swish";
+  static constexpr bool elementwise = true;
+  template <class V>
+  static V value(V x) {
+    return x * detail::sigmoid(x);
+  }
+  template <class V>
+  static V derivative(V x, V) {
+    const V s = detail::sigmoid(x);
+    return s * (V(1) + x * (V(1) - s));
+  }
+};
+
+struct Tanh {
+  static constexpr std::string_view name = "tanh";
+  static constexpr bool elementwise = true;
+  template <class V>
+  static V value(V x) {
+    using namespace detail;
+    return tanh(x);
+  }
+  template <class V>
+  static V derivative(V, V y) {
+    return V(1) - y * y;
+  }
+};
+
+// LeakyReLU: x for x > 0, slope·x otherwise. The slope (0.01 by default, as in PyTorch)
+// is a member, so this policy is used through an instance.
+struct LeakyRelu {
+  static constexpr std::string_view name = "leaky_relu";
+  static constexpr bool elementwise = true;
+  double slope = 0.01;
+  template <class V>
+  V value(V x) const {
+    using namespace detail;
+    using S = simd::scalar_t<V>;
+    return select(x > V(0), x, V(S(slope)) * x);
+  }
+  template <class V>
+  V derivative(V x, V) const {
+    using namespace detail;
+    using S = simd::scalar_t<V>;
+    return select(x > V(0), V(1), V(S(slope)));
+  }
+};
+
+// Softmax over the features of each row (Keras activation "softmax" on a Dense layer).
+// Rows are given feature-major: element (feature f, row r) is at p[f*ld + r].
+struct Softmax {
+  static constexpr std::string_view name = "softmax";
+  static constexpr bool elementwise = false;
+
+  // In place over `units` features for rows [r, r + lanes of V).
+  template <class V>
+  static void apply(simd::scalar_t<V>* p, std::size_t units, std::size_t ld) {
+    using namespace detail;
+    V m = simd::load<V>(p);
+    for (std::size_t f = 1; f < units; ++f) m = max(m, simd::load<V>(p + f * ld));
+    V s(0);
+    for (std::size_t f = 0; f < units; ++f) {
+      const V e = exp(simd::load<V>(p + f * ld) - m);
+      simd::store(p + f * ld, e);
+      s = s + e;
+    }
+    const V inv = V(1) / s;
+    for (std::size_t f = 0; f < units; ++f) simd::store(p + f * ld, simd::load<V>(p + f * ld) * inv);
+  }
+  // dZ = y ⊙ (dY − Σ_f dY_f y_f); dy is overwritten with dZ.
+  template <class V>
+  static void backward(const simd::scalar_t<V>* y, simd::scalar_t<V>* dy, std::size_t units, std::size_t ld) {
+    V dot(0);
+    for (std::size_t f = 0; f < units; ++f) dot = dot + simd::load<V>(dy + f * ld) * simd::load<V>(y + f * ld);
+    for (std::size_t f = 0; f < units; ++f)
+      simd::store(dy + f * ld, simd::load<V>(y + f * ld) * (simd::load<V>(dy + f * ld) - dot));
+  }
+};
+
+// The twelve activations searched by paper 000's Hyperband runs.
+using paper_activations =
+    type_list<Elu, Gelu, HardSigmoid, Linear, Relu, Selu, Sigmoid, Softmax, Softplus, Softsign, Swish, Tanh>;
+// All activations locus provides.
+using all_activations = type_list<Elu, Gelu, HardSigmoid, Linear, Relu, Selu, Sigmoid, Softmax, Softplus,
+                                  Softsign, Swish, Tanh, LeakyRelu>;
+
+}  // namespace locus::nn
