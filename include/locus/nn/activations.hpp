@@ -19,6 +19,7 @@ namespace locus::nn {
 namespace detail {
 using std::abs;
 using std::erf;
+using std::erfc;
 using std::exp;
 using std::expm1;
 using std::log1p;
@@ -27,6 +28,7 @@ using std::min;
 using std::tanh;
 using xsimd::abs;
 using xsimd::erf;
+using xsimd::erfc;
 using xsimd::exp;
 using xsimd::expm1;
 using xsimd::log1p;
@@ -51,26 +53,29 @@ struct Elu {
     return select(x > V(0), x, expm1(min(x, V(0))));
   }
   template <class V>
-  static V derivative(V x, V y) {
+  static V derivative(V x, V) {
     using namespace detail;
-    return select(x > V(0), V(1), y + V(1));
+    // e^x rather than y + 1: no cancellation for x << 0 (matches PyTorch's backward)
+    return select(x > V(0), V(1), exp(min(x, V(0))));
   }
 };
 
-struct Gelu {  // exact erf form x·Φ(x)
+// Exact GELU x·Φ(x). Φ(x) = ½·erfc(−x/√2) rather than ½·(1 + erf(x/√2)): the same function,
+// but without the cancellation that loses all float precision of Φ for x < −3.
+struct Gelu {
   static constexpr std::string_view name = "gelu";
   static constexpr bool elementwise = true;
   template <class V>
   static V value(V x) {
     using namespace detail;
     using S = simd::scalar_t<V>;
-    return V(S(0.5)) * x * (V(1) + erf(x * V(S(0.70710678118654752440))));
+    return V(S(0.5)) * x * erfc(x * V(S(-0.70710678118654752440)));
   }
   template <class V>
   static V derivative(V x, V) {
     using namespace detail;
     using S = simd::scalar_t<V>;
-    const V cdf = V(S(0.5)) * (V(1) + erf(x * V(S(0.70710678118654752440))));
+    const V cdf = V(S(0.5)) * erfc(x * V(S(-0.70710678118654752440)));
     const V pdf = V(S(0.39894228040143267794)) * exp(V(S(-0.5)) * x * x);
     return cdf + x * pdf;
   }
@@ -133,10 +138,10 @@ struct Selu {
     return V(S(lambda)) * select(x > V(0), x, V(S(alpha)) * expm1(min(x, V(0))));
   }
   template <class V>
-  static V derivative(V x, V y) {
+  static V derivative(V x, V) {
     using namespace detail;
     using S = simd::scalar_t<V>;
-    return select(x > V(0), V(S(lambda)), y + V(S(lambda * alpha)));
+    return select(x > V(0), V(S(lambda)), V(S(lambda * alpha)) * exp(min(x, V(0))));
   }
 };
 
@@ -147,9 +152,12 @@ struct Sigmoid {
   static V value(V x) {
     return detail::sigmoid(x);
   }
+  // e/(1+e)² with e = e^{-|x|}, rather than y(1 − y), which cancels for |x| ≳ 5 in float.
   template <class V>
-  static V derivative(V, V y) {
-    return y * (V(1) - y);
+  static V derivative(V x, V) {
+    using namespace detail;
+    const V e = exp(-abs(x)), d = V(1) + e;
+    return e / (d * d);
   }
 };
 
@@ -205,9 +213,13 @@ struct Tanh {
     using namespace detail;
     return tanh(x);
   }
+  // 4e/(1+e)² with e = e^{-2|x|}, rather than 1 − y², which cancels for |x| ≳ 3 in float.
   template <class V>
-  static V derivative(V, V y) {
-    return V(1) - y * y;
+  static V derivative(V x, V) {
+    using namespace detail;
+    using S = simd::scalar_t<V>;
+    const V e = exp(V(S(-2)) * abs(x)), d = V(1) + e;
+    return V(S(4)) * e / (d * d);
   }
 };
 
