@@ -2,8 +2,8 @@
 """Cross-check of locus's integrated autocorrelation time against emcee 3 (ctest
 python/mcmc_autocorr).
 
-Chains of several shapes and mixing speeds (AR(1) with a from 0 to 0.99, a random walk that
-never reaches the window, several parameters and walkers) are written to text files; the
+Chains of several shapes and mixing speeds (AR(1) with a from 0 to 0.99, a random walk,
+several parameters and walkers, a chain shorter than 50 tau) are written to text files; the
 helper program mcmc_autocorr computes tau with locus (automatic, direct and FFT paths) and
 every value must equal emcee.autocorr.integrated_time(x, c=5, tol=50, quiet=True) to 1e-9
 relative, and the reliability flag must equal emcee's (N > 50 tau).
@@ -41,7 +41,7 @@ cases = {
     "AR(1) 0.5, 1 walker": ar1(0.5, 5000, 1)[:, :, None],
     "AR(1) 0.9": ar1(0.9, 4000, 8)[:, :, None],
     "AR(1) 0.99 (slow, FFT path)": ar1(0.99, 3000, 4)[:, :, None],
-    "random walk (no window)": np.cumsum(rng.normal(size=(500, 3, 1)), axis=0),
+    "random walk": np.cumsum(rng.normal(size=(500, 3, 1)), axis=0),
     "three parameters": np.stack([ar1(0.2, 1500, 6), ar1(0.8, 1500, 6), ar1(0.97, 1500, 6)], axis=2),
     "short chain": ar1(0.9, 64, 2)[:, :, None],
 }
