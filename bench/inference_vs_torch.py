@@ -14,6 +14,7 @@ import sys
 import time
 
 import torch
+from torch.utils import mkldnn as mkldnn_utils
 
 p = argparse.ArgumentParser()
 p.add_argument("build_dir")
@@ -27,35 +28,27 @@ locus = {k: float(v) for k, v in (line.split() for line in out.strip().splitline
 
 torch.manual_seed(0)
 torch.set_num_threads(1)
+F = torch.nn.functional
+
+
+class Softsign(torch.nn.Module):
+    def forward(self, v):
+        return F.softsign(v)
+
+
 sizes = [10, 45, 45, 42, 33, 36, 6]
-acts = [torch.nn.functional.gelu, torch.nn.functional.softsign, torch.nn.functional.softsign,
-        torch.sigmoid, torch.nn.functional.gelu, None]
-layers = [torch.nn.Linear(sizes[i], sizes[i + 1]) for i in range(6)]
+acts = [torch.nn.GELU(), Softsign(), Softsign(), torch.nn.Sigmoid(), torch.nn.GELU(), None]
+modules = []
+for i in range(6):
+    modules.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+    if acts[i] is not None:
+        modules.append(acts[i])
+packaged = torch.nn.Sequential(*modules).eval()
+# torch.utils.mkldnn.to_mkldnn swaps each nn.Linear for an MkldnnLinear, which runs
+# torch._C._nn.mkldnn_linear on to_mkldnn() tensors (oneDNN's inner-product kernels).
+onednn = mkldnn_utils.to_mkldnn(packaged)
 x = torch.randn(args.rows, 10)
 batch = 16384
-
-
-def packaged(xb):
-    for lin, act in zip(layers, acts):
-        xb = lin(xb)
-        if act is not None:
-            xb = act(xb)
-    return xb
-
-
-mk_w = [l.weight.detach().to_mkldnn() for l in layers]
-mk_b = [l.bias.detach().to_mkldnn() for l in layers]
-
-
-def onednn(xb):
-    xb = xb.to_mkldnn()
-    for i, act in enumerate(acts):
-        xb = torch._C._nn.mkldnn_linear(xb, mk_w[i], mk_b[i]).to_dense()
-        if act is not None:
-            xb = act(xb)
-        if i + 1 < len(acts):
-            xb = xb.to_mkldnn()
-    return xb
 
 
 def best(fn):
