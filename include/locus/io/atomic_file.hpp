@@ -1,0 +1,66 @@
+#pragma once
+// AtomicFile: write an output file under a temporary name in the same directory and rename
+// it over the target only when everything was written. A failed or interrupted write leaves
+// the target untouched (an old version stays, a new file never appears half-written).
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+#include <unistd.h>
+
+#include "locus/core/errors.hpp"
+
+namespace locus::io {
+
+// AtomicFile
+//
+// Specification:
+// - temp_path() is a fresh name next to target() (same directory, so rename is atomic);
+//   the caller creates and writes it (directly, or through a library such as cfitsio).
+// - commit() renames temp_path() to target(); it throws locus::Error when the rename fails.
+// - Destroying an AtomicFile that was not committed removes temp_path() if it exists.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::filesystem::path target) : target_(std::move(target)) {
+    static std::atomic<unsigned> counter{0};
+    const auto stamp = static_cast<unsigned long long>(
+        std::chrono::steady_clock::now().time_since_epoch().count());
+    std::filesystem::path dir = target_.parent_path();
+    temp_ = dir / ("." + target_.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
+                   std::to_string(stamp % 1000000007ull) + "." + std::to_string(counter++));
+  }
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile() { discard(); }
+
+  const std::filesystem::path& target() const noexcept { return target_; }
+  const std::filesystem::path& temp_path() const noexcept { return temp_; }
+  bool committed() const noexcept { return committed_; }
+
+  void commit() {
+    std::error_code ec;
+    std::filesystem::rename(temp_, target_, ec);
+    if (ec) {
+      discard();
+      throw Error("cannot write '" + target_.string() + "': rename from temporary file failed: " + ec.message());
+    }
+    committed_ = true;
+  }
+
+  // Removes the temporary file (no-op after commit()).
+  void discard() noexcept {
+    if (committed_) return;
+    std::error_code ec;
+    std::filesystem::remove(temp_, ec);
+  }
+
+ private:
+  std::filesystem::path target_;
+  std::filesystem::path temp_;
+  bool committed_ = false;
+};
+
+}  // namespace locus::io
