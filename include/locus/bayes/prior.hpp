@@ -1,0 +1,317 @@
+#pragma once
+// Priors p(Mr, [Fe/H] | r-magnitude bin), as in photo-D (Palaversa et al. 2025).
+//
+// A sky patch is cut into 27 overlapping r bins (centres 14, 14.5, ..., 27, each taking stars
+// with |r - centre| < 0.5). Each bin holds a 2-D density on a regular ([Fe/H], Mr) grid, from a
+// Galaxy model (TRILEGAL in photo-D) smoothed with a Gaussian KDE. The extinction prior is flat
+// on [0, 1.3 A_r(SFD) + 0.1]; it lives in GridOptions/ArPrior below because it depends on the
+// star, not on the bin.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <numbers>
+#include <span>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "locus/bayes/locus_model.hpp"
+#include "locus/core/errors.hpp"
+#include "locus/core/parallel_for.hpp"
+#include "locus/core/rng.hpp"
+
+namespace locus::bayes {
+
+// A regular axis: n values lo, lo + step, ..., lo + (n-1) step (step > 0).
+struct Axis {
+  double lo = 0.0, step = 1.0;
+  std::size_t n = 1;
+  double hi() const { return lo + step * static_cast<double>(n - 1); }
+  double value(std::size_t i) const { return lo + step * static_cast<double>(i); }
+  // photo-D's map grid: [Fe/H] -2.5..1.0 (36 values), Mr -2..17 (96 values).
+  static Axis photod_feh() { return {-2.5, 0.1, 36}; }
+  static Axis photod_mr() { return {-2.0, 0.2, 96}; }
+};
+
+// PriorMap: one r bin's density on a regular ([Fe/H], Mr) grid.
+//
+// Specification: value(ifeh, imr) is the density at (feh.value(ifeh), mr.value(imr));
+// density(mr, feh) interpolates bilinearly between the four surrounding grid values and is 0
+// outside [feh.lo, feh.hi] x [mr.lo, mr.hi] or for NaN input (photo-D: linear interpolation,
+// fill value 0).
+struct PriorMap {
+  Axis feh, mr;
+  std::vector<double> values;  // mr-major: values[imr * feh.n + ifeh]
+
+  double value(std::size_t ifeh, std::size_t imr) const { return values[imr * feh.n + ifeh]; }
+  double density(double m, double f) const {
+    if (!(f >= feh.lo && f <= feh.hi() && m >= mr.lo && m <= mr.hi())) return 0.0;
+    auto cell = [](const Axis& a, double x, std::size_t& i) {
+      if (a.n == 1) {
+        i = 0;
+        return 0.0;
+      }
+      const double u = (x - a.lo) / a.step;
+      i = std::min(static_cast<std::size_t>(std::max(0.0, std::floor(u))), a.n - 2);
+      return std::clamp(u - static_cast<double>(i), 0.0, 1.0);
+    };
+    std::size_t i, j;
+    const double fx = cell(feh, f, i), fy = cell(mr, m, j);
+    const std::size_t i1 = std::min(i + 1, feh.n - 1), j1 = std::min(j + 1, mr.n - 1);
+    return (1 - fx) * (1 - fy) * value(i, j) + fx * (1 - fy) * value(i1, j) + (1 - fx) * fy * value(i, j1) +
+           fx * fy * value(i1, j1);
+  }
+};
+
+// Options of PriorMaps::from_catalog.
+struct KdeOptions {
+  Axis feh = Axis::photod_feh();
+  Axis mr = Axis::photod_mr();
+  // photo-D draws at most this many stars per bin for the KDE (random, without replacement);
+  // the draw uses rng.split(bin) so it is reproducible.
+  std::size_t max_rows = 200000;
+  std::uint64_t seed = 20250101;
+  std::size_t threads = 0;
+};
+
+// PriorMaps: the 27 r-bin maps of one sky patch.
+//
+// Specification:
+//  - bin_centre(k) = 14 + 0.5 k, k = 0..26; bin k takes stars with |r - centre| < 0.5.
+//  - bin_index(r) is photo-D's rule int(interp(r, [14..27], [0..26]) + 0.5): the nearest
+//    centre, r below 14 or above 27 clamped to the end bins; -1 for NaN r.
+//  - load_csv(path) reads photo-D's "rmag,FeH,Mr,density" tables (one regular grid per bin);
+//    from_catalog(r, Mr, FeH) builds the maps with scipy's gaussian_kde (Scott's rule: the data
+//    covariance (ddof = 1) times n^(-1/3) in 2-D); bins with fewer than 3 stars or a singular
+//    covariance get an all-zero map (count(k) tells how many stars went in).
+//  - density(k, mr, feh) is map(k).density(mr, feh); on_nodes(model) tabulates it for every
+//    node, bin-major: out[k * model.size() + n].
+class PriorMaps {
+ public:
+  static constexpr std::size_t n_bins = 27;
+  static constexpr double r_min = 14.0, r_max = 27.0, half_width = 0.5;
+
+  static double bin_centre(std::size_t k) { return r_min + 0.5 * static_cast<double>(k); }
+  static int bin_index(double r) {
+    if (std::isnan(r)) return -1;
+    const double step = (r_max - r_min) / static_cast<double>(n_bins - 1);
+    double u = (r - r_min) / step;  // np.interp over linspace(14, 27, 27)
+    u = std::clamp(u, 0.0, static_cast<double>(n_bins - 1));
+    return static_cast<int>(u + 0.5);
+  }
+
+  PriorMaps() = default;
+  explicit PriorMaps(std::vector<PriorMap> maps, std::vector<std::size_t> counts = {})
+      : maps_(std::move(maps)), counts_(std::move(counts)) {
+    if (maps_.size() != n_bins)
+      throw ConfigError("PriorMaps: expected " + std::to_string(n_bins) + " maps, got " + std::to_string(maps_.size()));
+    for (const auto& m : maps_)
+      if (m.values.size() != m.feh.n * m.mr.n || !(m.feh.step > 0) || !(m.mr.step > 0))
+        throw ConfigError("PriorMaps: map grid and values do not match");
+    if (counts_.empty()) counts_.assign(n_bins, 0);
+  }
+
+  // The same density (1 on photo-D's grid) in every bin: a flat prior over the map domain.
+  static PriorMaps flat(Axis feh = Axis::photod_feh(), Axis mr = Axis::photod_mr()) {
+    std::vector<PriorMap> maps(n_bins, PriorMap{feh, mr, std::vector<double>(feh.n * mr.n, 1.0)});
+    return PriorMaps(std::move(maps));
+  }
+
+  static PriorMaps load_csv(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw InputError("PriorMaps: cannot open '" + path + "'");
+    return parse_csv(in, path);
+  }
+  static PriorMaps parse_csv(std::istream& in, const std::string& name);
+
+  static PriorMaps from_catalog(std::span<const double> r, std::span<const double> mr, std::span<const double> feh,
+                                const KdeOptions& opt = {});
+
+  const PriorMap& map(std::size_t k) const { return maps_.at(k); }
+  std::size_t count(std::size_t k) const { return counts_.at(k); }
+  double density(std::size_t k, double mr, double feh) const { return maps_.at(k).density(mr, feh); }
+
+  std::vector<double> on_nodes(const LocusModel& model) const {
+    std::vector<double> out(n_bins * model.size());
+    for (std::size_t k = 0; k < n_bins; ++k)
+      for (std::size_t n = 0; n < model.size(); ++n) out[k * model.size() + n] = maps_[k].density(model.mr(n), model.feh(n));
+    return out;
+  }
+
+ private:
+  std::vector<PriorMap> maps_;
+  std::vector<std::size_t> counts_;
+};
+
+namespace detail {
+// Regular axis from sorted unique values; throws unless they are evenly spaced.
+inline Axis regular_axis(const std::vector<double>& v, const std::string& what) {
+  Axis a;
+  a.lo = v.front();
+  a.n = v.size();
+  a.step = v.size() > 1 ? (v.back() - v.front()) / static_cast<double>(v.size() - 1) : 1.0;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (std::abs(v[i] - a.value(i)) > 1e-6 * std::max(1.0, std::abs(a.step)))
+      throw FormatError(what + " values are not on a regular grid (value " + std::to_string(v[i]) + ")");
+  return a;
+}
+}  // namespace detail
+
+inline PriorMaps PriorMaps::parse_csv(std::istream& in, const std::string& name) {
+  std::string line;
+  std::size_t lineno = 0;
+  if (!std::getline(in, line)) throw FormatError("PriorMaps: " + name + ": empty file");
+  ++lineno;
+  std::array<int, 4> col{-1, -1, -1, -1};  // rmag, FeH, Mr, density
+  {
+    std::stringstream ss(line);
+    std::string tok;
+    for (int k = 0; std::getline(ss, tok, ','); ++k) {
+      while (!tok.empty() && (tok.back() == '\r' || tok.back() == ' ')) tok.pop_back();
+      while (!tok.empty() && tok.front() == ' ') tok.erase(tok.begin());
+      const char* names[] = {"rmag", "FeH", "Mr", "density"};
+      for (int c = 0; c < 4; ++c)
+        if (tok == names[c]) col[static_cast<std::size_t>(c)] = k;
+    }
+    if (*std::min_element(col.begin(), col.end()) < 0)
+      throw FormatError("PriorMaps: " + name + ":1: header must contain rmag, FeH, Mr, density");
+  }
+  struct Cell {
+    double feh, mr, d;
+  };
+  std::map<double, std::vector<Cell>> bins;
+  std::vector<double> fields;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.empty() || line == "\r") continue;
+    fields.clear();
+    const char* p = line.c_str();
+    for (std::size_t k = 0;; ++k) {
+      char* end = nullptr;
+      const double v = std::strtod(p, &end);
+      if (end == p || (*end != ',' && *end != '\0' && *end != '\r'))
+        throw FormatError("PriorMaps: " + name + ":" + std::to_string(lineno) + " column " + std::to_string(k + 1) +
+                          ": not a number");
+      fields.push_back(v);
+      if (*end != ',') break;
+      p = end + 1;
+    }
+    const auto get = [&](std::size_t c) {
+      const auto k = static_cast<std::size_t>(col[c]);
+      if (k >= fields.size())
+        throw FormatError("PriorMaps: " + name + ":" + std::to_string(lineno) + ": missing column " +
+                          std::to_string(k + 1));
+      if (!std::isfinite(fields[k]) || (c == 3 && fields[k] < 0))
+        throw FormatError("PriorMaps: " + name + ":" + std::to_string(lineno) + " column " + std::to_string(k + 1) +
+                          ": value must be finite" + (c == 3 ? " and >= 0" : ""));
+      return fields[k];
+    };
+    bins[get(0)].push_back({get(1), get(2), get(3)});
+  }
+  if (bins.size() != n_bins)
+    throw FormatError("PriorMaps: " + name + ": expected " + std::to_string(n_bins) + " r bins, found " +
+                      std::to_string(bins.size()));
+  std::vector<PriorMap> maps;
+  std::size_t k = 0;
+  for (const auto& [r, cells] : bins) {
+    if (std::abs(r - bin_centre(k)) > 1e-9)
+      throw FormatError("PriorMaps: " + name + ": r bin " + std::to_string(r) + " is not centre " +
+                        std::to_string(bin_centre(k)));
+    std::vector<double> fs, ms;
+    for (const auto& c : cells) fs.push_back(c.feh), ms.push_back(c.mr);
+    auto uniq = [](std::vector<double>& v) {
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+    };
+    uniq(fs);
+    uniq(ms);
+    PriorMap m;
+    m.feh = detail::regular_axis(fs, "PriorMaps: " + name + ": FeH");
+    m.mr = detail::regular_axis(ms, "PriorMaps: " + name + ": Mr");
+    if (cells.size() != m.feh.n * m.mr.n)
+      throw FormatError("PriorMaps: " + name + ": bin r=" + std::to_string(r) + " has " + std::to_string(cells.size()) +
+                        " rows, not the " + std::to_string(m.feh.n) + " x " + std::to_string(m.mr.n) + " grid");
+    m.values.assign(cells.size(), std::numeric_limits<double>::quiet_NaN());
+    for (const auto& c : cells) {
+      const auto i = static_cast<std::size_t>(std::llround((c.feh - m.feh.lo) / m.feh.step));
+      const auto j = static_cast<std::size_t>(std::llround((c.mr - m.mr.lo) / m.mr.step));
+      double& slot = m.values[j * m.feh.n + i];
+      if (!std::isnan(slot))
+        throw FormatError("PriorMaps: " + name + ": duplicate grid point in bin r=" + std::to_string(r));
+      slot = c.d;
+    }
+    maps.push_back(std::move(m));
+    ++k;
+  }
+  return PriorMaps(std::move(maps));
+}
+
+inline PriorMaps PriorMaps::from_catalog(std::span<const double> r, std::span<const double> mr,
+                                         std::span<const double> feh, const KdeOptions& opt) {
+  if (r.size() != mr.size() || r.size() != feh.size())
+    throw InputError("PriorMaps::from_catalog: r, Mr and FeH must have the same length");
+  if (opt.feh.n < 1 || opt.mr.n < 1 || !(opt.feh.step > 0) || !(opt.mr.step > 0))
+    throw ConfigError("PriorMaps::from_catalog: bad grid axes");
+  std::vector<PriorMap> maps;
+  std::vector<std::size_t> counts;
+  const Rng base(opt.seed);
+  for (std::size_t k = 0; k < n_bins; ++k) {
+    const double centre = bin_centre(k);
+    std::vector<std::size_t> rows;
+    for (std::size_t i = 0; i < r.size(); ++i)
+      if (r[i] > centre - half_width && r[i] < centre + half_width && std::isfinite(mr[i]) && std::isfinite(feh[i]))
+        rows.push_back(i);
+    counts.push_back(rows.size());
+    if (rows.size() > opt.max_rows) {
+      Rng rng = base.split(k);
+      locus::shuffle(rows.begin(), rows.end(), rng);
+      rows.resize(opt.max_rows);
+      std::sort(rows.begin(), rows.end());
+    }
+    PriorMap m{opt.feh, opt.mr, std::vector<double>(opt.feh.n * opt.mr.n, 0.0)};
+    const std::size_t n = rows.size();
+    if (n >= 3) {
+      double sx = 0, sy = 0;
+      for (auto i : rows) sx += feh[i], sy += mr[i];
+      const double mx = sx / static_cast<double>(n), my = sy / static_cast<double>(n);
+      double cxx = 0, cyy = 0, cxy = 0;
+      for (auto i : rows) {
+        const double dx = feh[i] - mx, dy = mr[i] - my;
+        cxx += dx * dx, cyy += dy * dy, cxy += dx * dy;
+      }
+      const double dn = static_cast<double>(n - 1);
+      cxx /= dn, cyy /= dn, cxy /= dn;
+      // Scott's factor n^(-1/(d+4)) with d = 2; the kernel covariance is factor^2 * cov.
+      const double f2 = std::pow(static_cast<double>(n), -2.0 / 6.0);
+      const double kxx = cxx * f2, kyy = cyy * f2, kxy = cxy * f2;
+      const double det = kxx * kyy - kxy * kxy;
+      if (det > 0 && std::isfinite(det)) {
+        const double ixx = kyy / det, iyy = kxx / det, ixy = -kxy / det;
+        const double norm = 1.0 / (2.0 * std::numbers::pi * std::sqrt(det) * static_cast<double>(n));
+        std::vector<double> px(n), py(n);
+        for (std::size_t a = 0; a < n; ++a) px[a] = feh[rows[a]], py[a] = mr[rows[a]];
+        const std::size_t cells = m.values.size();
+        parallel_for(
+            cells, 16,
+            [&](std::size_t c) {
+              const double x = opt.feh.value(c % opt.feh.n), y = opt.mr.value(c / opt.feh.n);
+              double s = 0;
+              for (std::size_t a = 0; a < n; ++a) {
+                const double dx = x - px[a], dy = y - py[a];
+                s += std::exp(-0.5 * (ixx * dx * dx + 2 * ixy * dx * dy + iyy * dy * dy));
+              }
+              m.values[c] = s * norm;
+            },
+            opt.threads);
+      }
+    }
+    maps.push_back(std::move(m));
+  }
+  return PriorMaps(std::move(maps), std::move(counts));
+}
+
+}  // namespace locus::bayes
