@@ -1,0 +1,555 @@
+#pragma once
+// SearchSpace and Configuration: what a tuner searches over.
+//
+// A SearchSpace is an ordered list of named parameters: integers and floats on a linear or
+// log scale, categoricals, and conditional parameters that exist only when an earlier
+// parameter allows them (the units of layer k exist only when layers >= k). A Configuration
+// holds the values of the *active* parameters only, in declaration order.
+//
+// Three coordinate systems are used:
+// - values: what the objective sees (int64, double, string);
+// - unit coordinates u in [0,1), one per parameter: sampling, Latin-hypercube designs and
+//   local moves work here, the scale (linear/log) is folded in;
+// - the encoding in [0,1]^d used by the Gaussian process (see encode()).
+//
+// Encoding choice (documented in docs/tuning.md): numeric parameters are encoded by their
+// unit coordinate; a categorical with k choices is ONE-HOT encoded in k coordinates. An
+// ordinal encoding (Keras Tuner's) would place "elu" next to "gelu" and far from "tanh"
+// only because of the order of a list; with one-hot every pair of distinct choices is at the
+// same distance, so the GP learns nothing that is not in the data. An inactive parameter
+// encodes as 0 in all its coordinates: a categorical block of zeros is at the same distance
+// from every choice, and a numeric 0 is its lower edge (for "units of an absent layer" the
+// closest active value is the smallest layer, which is a sensible neighbour).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <iomanip>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <span>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+#include <nlohmann/json.hpp>
+#include "../core/errors.hpp"
+#include "../core/rng.hpp"
+
+namespace locus::tune {
+
+// A parameter value: integer, float or categorical choice.
+using Value = std::variant<std::int64_t, double, std::string>;
+
+namespace detail {
+inline void fnv1a(std::uint64_t& h, const void* data, std::size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < n; ++i) {
+    h ^= p[i];
+    h *= 0x100000001B3ull;
+  }
+}
+inline std::string format_double(double v) {
+  std::ostringstream os;
+  os << std::setprecision(6) << v;
+  return os.str();
+}
+}  // namespace detail
+
+// Configuration: the active parameters of one point of a SearchSpace, as (name, value)
+// pairs in declaration order. Prints as "layers=3, units_1=45, activation_1=gelu";
+// to_json()/from_json() round-trip exactly (doubles are written with 17 significant digits
+// by nlohmann_json's shortest round-trip formatting). hash() identifies a configuration
+// independently of insertion order, so tuners never train the same configuration twice.
+class Configuration {
+ public:
+  using Item = std::pair<std::string, Value>;
+
+  Configuration() = default;
+  Configuration(std::initializer_list<Item> items) : items_(items) {}
+
+  // Sets `name` (replacing an existing value, else appending).
+  void set(const std::string& name, Value v) {
+    for (auto& it : items_)
+      if (it.first == name) {
+        it.second = std::move(v);
+        return;
+      }
+    items_.emplace_back(name, std::move(v));
+  }
+  bool contains(const std::string& name) const { return find(name) != nullptr; }
+  const Value& at(const std::string& name) const {
+    if (const Value* v = find(name)) return *v;
+    throw ConfigError("configuration has no parameter \"" + name + "\" (it is unknown or inactive): " + to_string());
+  }
+  std::int64_t get_int(const std::string& name) const {
+    const Value& v = at(name);
+    if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+    throw ConfigError("parameter \"" + name + "\" is not an integer");
+  }
+  double get_float(const std::string& name) const {
+    const Value& v = at(name);
+    if (const auto* d = std::get_if<double>(&v)) return *d;
+    if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+    throw ConfigError("parameter \"" + name + "\" is not numeric");
+  }
+  const std::string& get_string(const std::string& name) const {
+    const Value& v = at(name);
+    if (const auto* s = std::get_if<std::string>(&v)) return *s;
+    throw ConfigError("parameter \"" + name + "\" is not categorical");
+  }
+  const std::vector<Item>& items() const { return items_; }
+  std::size_t size() const { return items_.size(); }
+
+  std::string to_string() const {
+    std::string out;
+    for (const auto& [name, v] : items_) {
+      if (!out.empty()) out += ", ";
+      out += name + "=" + value_string(v);
+    }
+    return out;
+  }
+  static std::string value_string(const Value& v) {
+    if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+    if (const auto* d = std::get_if<double>(&v)) return detail::format_double(*d);
+    return std::get<std::string>(v);
+  }
+
+  nlohmann::json to_json() const {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [name, v] : items_)
+      std::visit([&](const auto& x) { j[name] = x; }, v);
+    return j;
+  }
+  // JSON integers become int64, other numbers double, strings categorical choices.
+  // Member order follows the JSON object (nlohmann sorts keys); SearchSpace::canonical()
+  // restores declaration order.
+  static Configuration from_json(const nlohmann::json& j) {
+    if (!j.is_object()) throw FormatError("configuration JSON must be an object, got: " + j.dump());
+    Configuration c;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      const auto& v = it.value();
+      if (v.is_number_integer())
+        c.items_.emplace_back(it.key(), v.get<std::int64_t>());
+      else if (v.is_number())
+        c.items_.emplace_back(it.key(), v.get<double>());
+      else if (v.is_string())
+        c.items_.emplace_back(it.key(), v.get<std::string>());
+      else
+        throw FormatError("configuration JSON: parameter \"" + it.key() + "\" has unsupported value " + v.dump());
+    }
+    return c;
+  }
+
+  // 64-bit FNV-1a over the (name, kind, value) triples sorted by name.
+  std::uint64_t hash() const {
+    std::vector<const Item*> sorted;
+    for (const auto& it : items_) sorted.push_back(&it);
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    std::uint64_t h = 0xCBF29CE484222325ull;
+    for (const Item* it : sorted) {
+      detail::fnv1a(h, it->first.data(), it->first.size());
+      const unsigned char kind = static_cast<unsigned char>(it->second.index());
+      detail::fnv1a(h, &kind, 1);
+      if (const auto* i = std::get_if<std::int64_t>(&it->second)) {
+        detail::fnv1a(h, i, sizeof *i);
+      } else if (const auto* d = std::get_if<double>(&it->second)) {
+        const double x = *d == 0.0 ? 0.0 : *d;  // +0 and -0 are the same configuration
+        detail::fnv1a(h, &x, sizeof x);
+      } else {
+        const auto& s = std::get<std::string>(it->second);
+        detail::fnv1a(h, s.data(), s.size());
+      }
+      const unsigned char sep = 0xFF;
+      detail::fnv1a(h, &sep, 1);
+    }
+    return h;
+  }
+
+  // Same parameters with the same values, in any order.
+  friend bool operator==(const Configuration& a, const Configuration& b) {
+    if (a.items_.size() != b.items_.size()) return false;
+    for (const auto& [name, v] : a.items_) {
+      const Value* w = b.find(name);
+      if (!w || *w != v) return false;
+    }
+    return true;
+  }
+  friend std::ostream& operator<<(std::ostream& os, const Configuration& c) { return os << c.to_string(); }
+
+ private:
+  const Value* find(const std::string& name) const {
+    for (const auto& it : items_)
+      if (it.first == name) return &it.second;
+    return nullptr;
+  }
+  std::vector<Item> items_;
+};
+
+inline std::string hash_hex(std::uint64_t h) {
+  char buf[17];
+  static const char* digits = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i, h >>= 4) buf[i] = digits[h & 15];
+  buf[16] = 0;
+  return buf;
+}
+
+enum class Scale { linear, log };
+enum class Kind { integer, real, categorical };
+
+// Condition: a parameter is active only when an earlier parameter satisfies it.
+//   Condition::at_least("layers", 3)   — an integer parent >= 3
+//   Condition::one_of("optimizer", {"adam", "adamw"}) — a categorical parent in a set
+// A parameter whose parent is inactive is inactive too.
+struct Condition {
+  enum class Op { at_least, one_of };
+  std::string parent;
+  Op op = Op::at_least;
+  std::int64_t threshold = 0;
+  std::vector<std::string> values;
+
+  static Condition at_least(std::string parent, std::int64_t k) { return {std::move(parent), Op::at_least, k, {}}; }
+  static Condition one_of(std::string parent, std::vector<std::string> values) {
+    return {std::move(parent), Op::one_of, 0, std::move(values)};
+  }
+};
+
+// Parameter: one dimension of a SearchSpace. For integers and floats [lo, hi] is inclusive;
+// a log scale needs lo > 0. `offset`/`width` locate it in the GP encoding.
+struct Parameter {
+  std::string name;
+  Kind kind = Kind::real;
+  Scale scale = Scale::linear;
+  double lo = 0, hi = 1;
+  std::vector<std::string> choices;
+  std::optional<Condition> condition;
+  std::size_t parent_index = 0;  // valid when condition is set
+  std::size_t offset = 0, width = 1;
+};
+
+// SearchSpace: an ordered set of parameters. Build it with add_int/add_float/
+// add_categorical (each returns *this for chaining); a condition's parent must be declared
+// before the parameter it controls. Names are unique. All methods are const after building
+// and safe to call from several threads.
+class SearchSpace {
+ public:
+  SearchSpace& add_int(const std::string& name, std::int64_t lo, std::int64_t hi, Scale scale = Scale::linear,
+                       std::optional<Condition> condition = std::nullopt) {
+    if (lo > hi) throw ConfigError("parameter \"" + name + "\": lower bound " + std::to_string(lo) + " > upper bound " + std::to_string(hi));
+    if (scale == Scale::log && lo < 1) throw ConfigError("parameter \"" + name + "\": a log-scale integer needs lo >= 1");
+    Parameter p;
+    p.name = name;
+    p.kind = Kind::integer;
+    p.scale = scale;
+    p.lo = static_cast<double>(lo);
+    p.hi = static_cast<double>(hi);
+    return add(std::move(p), std::move(condition));
+  }
+  SearchSpace& add_float(const std::string& name, double lo, double hi, Scale scale = Scale::linear,
+                         std::optional<Condition> condition = std::nullopt) {
+    if (!(lo < hi) || !std::isfinite(lo) || !std::isfinite(hi))
+      throw ConfigError("parameter \"" + name + "\": need finite lo < hi, got [" + detail::format_double(lo) + ", " + detail::format_double(hi) + "]");
+    if (scale == Scale::log && lo <= 0) throw ConfigError("parameter \"" + name + "\": a log-scale float needs lo > 0");
+    Parameter p;
+    p.name = name;
+    p.kind = Kind::real;
+    p.scale = scale;
+    p.lo = lo;
+    p.hi = hi;
+    return add(std::move(p), std::move(condition));
+  }
+  SearchSpace& add_categorical(const std::string& name, std::vector<std::string> choices,
+                               std::optional<Condition> condition = std::nullopt) {
+    if (choices.empty()) throw ConfigError("parameter \"" + name + "\": a categorical needs at least one choice");
+    for (std::size_t i = 0; i < choices.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (choices[i] == choices[j]) throw ConfigError("parameter \"" + name + "\": choice \"" + choices[i] + "\" is listed twice");
+    Parameter p;
+    p.name = name;
+    p.kind = Kind::categorical;
+    p.choices = std::move(choices);
+    return add(std::move(p), std::move(condition));
+  }
+
+  const std::vector<Parameter>& parameters() const { return params_; }
+  std::size_t size() const { return params_.size(); }
+  // Dimension of the GP encoding (numeric: 1, categorical: number of choices).
+  std::size_t encoded_dim() const { return encoded_dim_; }
+  std::size_t index_of(const std::string& name) const {
+    for (std::size_t i = 0; i < params_.size(); ++i)
+      if (params_[i].name == name) return i;
+    throw ConfigError("search space has no parameter \"" + name + "\"");
+  }
+
+  // A configuration drawn uniformly in unit coordinates (log-uniform on log scales). One
+  // uniform is drawn per parameter, active or not, so the stream does not depend on values.
+  Configuration sample(Rng& rng) const {
+    std::vector<double> u(params_.size());
+    for (auto& x : u) x = rng.uniform();
+    return from_unit(u);
+  }
+
+  // Configuration from unit coordinates u (one per parameter, clamped to [0,1]).
+  Configuration from_unit(std::span<const double> u) const {
+    check_size(u.size(), params_.size(), "from_unit");
+    Configuration c;
+    std::vector<const Value*> values(params_.size(), nullptr);
+    std::vector<Value> store(params_.size());
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      if (!active(i, values)) continue;
+      store[i] = value_from_unit(params_[i], u[i]);
+      values[i] = &store[i];
+      c.set(params_[i].name, store[i]);
+    }
+    return c;
+  }
+
+  // Unit coordinates of a configuration (cell centres for integers and categoricals);
+  // inactive parameters get 0.5. Inverse of from_unit on valid configurations.
+  std::vector<double> to_unit(const Configuration& c) const {
+    std::vector<double> u(params_.size(), 0.5);
+    for (std::size_t i = 0; i < params_.size(); ++i)
+      if (c.contains(params_[i].name)) u[i] = unit_of(params_[i], c.at(params_[i].name));
+    return u;
+  }
+
+  // GP encoding in [0,1]^encoded_dim() (see the header comment).
+  std::vector<double> encode(const Configuration& c) const {
+    std::vector<double> x(encoded_dim_, 0.0);
+    encode(c, x.data());
+    return x;
+  }
+  void encode(const Configuration& c, double* out) const {
+    std::fill(out, out + encoded_dim_, 0.0);
+    for (const auto& p : params_) {
+      if (!c.contains(p.name)) continue;
+      const Value& v = c.at(p.name);
+      if (p.kind == Kind::categorical)
+        out[p.offset + choice_index(p, v)] = 1.0;
+      else
+        out[p.offset] = unit_of(p, v);
+    }
+  }
+  // Nearest configuration to an encoded point: numeric coordinates are clamped and rounded,
+  // a categorical takes the arg-max of its block (first on ties); activity follows the
+  // decoded parents.
+  Configuration decode(std::span<const double> x) const {
+    check_size(x.size(), encoded_dim_, "decode");
+    std::vector<double> u(params_.size());
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      const auto& p = params_[i];
+      if (p.kind == Kind::categorical) {
+        const auto b = x.begin() + static_cast<std::ptrdiff_t>(p.offset);
+        const auto k = static_cast<std::size_t>(std::max_element(b, b + static_cast<std::ptrdiff_t>(p.width)) - b);
+        u[i] = (static_cast<double>(k) + 0.5) / static_cast<double>(p.width);
+      } else {
+        u[i] = x[p.offset];
+      }
+    }
+    return from_unit(u);
+  }
+
+  // Throws ConfigError naming the parameter when c is not a valid point of this space:
+  // unknown or inactive parameter present, active parameter missing, wrong type, value out
+  // of range or not a listed choice.
+  void validate(const Configuration& c) const {
+    for (const auto& [name, v] : c.items()) index_of(name);
+    std::vector<const Value*> values(params_.size(), nullptr);
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      const auto& p = params_[i];
+      const bool is_active = active(i, values);
+      if (!is_active) {
+        if (c.contains(p.name)) throw ConfigError("parameter \"" + p.name + "\" is inactive (its condition on \"" + p.condition->parent + "\" does not hold) but has a value");
+        continue;
+      }
+      if (!c.contains(p.name)) throw ConfigError("parameter \"" + p.name + "\" is active but missing");
+      const Value& v = c.at(p.name);
+      if (p.kind == Kind::integer) {
+        const auto* i64 = std::get_if<std::int64_t>(&v);
+        if (!i64) throw ConfigError("parameter \"" + p.name + "\" must be an integer");
+        if (*i64 < static_cast<std::int64_t>(p.lo) || *i64 > static_cast<std::int64_t>(p.hi))
+          throw ConfigError("parameter \"" + p.name + "\" = " + std::to_string(*i64) + " is outside [" + detail::format_double(p.lo) + ", " + detail::format_double(p.hi) + "]");
+      } else if (p.kind == Kind::real) {
+        const auto* d = std::get_if<double>(&v);
+        if (!d) throw ConfigError("parameter \"" + p.name + "\" must be a float");
+        if (!(*d >= p.lo && *d <= p.hi))
+          throw ConfigError("parameter \"" + p.name + "\" = " + detail::format_double(*d) + " is outside [" + detail::format_double(p.lo) + ", " + detail::format_double(p.hi) + "]");
+      } else {
+        const auto* s = std::get_if<std::string>(&v);
+        if (!s || std::find(p.choices.begin(), p.choices.end(), *s) == p.choices.end())
+          throw ConfigError("parameter \"" + p.name + "\" = " + Configuration::value_string(v) + " is not one of its choices");
+      }
+      values[i] = &v;
+    }
+  }
+  bool contains(const Configuration& c) const {
+    try {
+      validate(c);
+      return true;
+    } catch (const ConfigError&) {
+      return false;
+    }
+  }
+  // The same configuration with its items in declaration order (e.g. after from_json).
+  Configuration canonical(const Configuration& c) const {
+    validate(c);
+    Configuration out;
+    for (const auto& p : params_)
+      if (c.contains(p.name)) out.set(p.name, c.at(p.name));
+    return out;
+  }
+
+  // One line per parameter: "units_2: int [1, 50] linear, if layers >= 2".
+  std::string to_string() const {
+    std::string out;
+    for (const auto& p : params_) {
+      out += p.name + ": ";
+      if (p.kind == Kind::categorical) {
+        out += "categorical {";
+        for (std::size_t k = 0; k < p.choices.size(); ++k) out += (k ? ", " : "") + p.choices[k];
+        out += "}";
+      } else {
+        out += std::string(p.kind == Kind::integer ? "int" : "float") + " [" + detail::format_double(p.lo) + ", " +
+               detail::format_double(p.hi) + "] " + (p.scale == Scale::log ? "log" : "linear");
+      }
+      if (p.condition) {
+        out += ", if " + p.condition->parent;
+        if (p.condition->op == Condition::Op::at_least) {
+          out += " >= " + std::to_string(p.condition->threshold);
+        } else {
+          out += " in {";
+          for (std::size_t k = 0; k < p.condition->values.size(); ++k) out += (k ? ", " : "") + p.condition->values[k];
+          out += "}";
+        }
+      }
+      out += "\n";
+    }
+    return out;
+  }
+
+ private:
+  SearchSpace& add(Parameter p, std::optional<Condition> condition) {
+    for (const auto& q : params_)
+      if (q.name == p.name) throw ConfigError("parameter \"" + p.name + "\" is declared twice");
+    if (condition) {
+      std::size_t parent = params_.size();
+      for (std::size_t i = 0; i < params_.size(); ++i)
+        if (params_[i].name == condition->parent) parent = i;
+      if (parent == params_.size())
+        throw ConfigError("parameter \"" + p.name + "\": condition parent \"" + condition->parent + "\" must be declared before it");
+      const Kind pk = params_[parent].kind;
+      if (condition->op == Condition::Op::at_least && pk != Kind::integer)
+        throw ConfigError("parameter \"" + p.name + "\": at_least needs an integer parent, \"" + condition->parent + "\" is not");
+      if (condition->op == Condition::Op::one_of) {
+        if (pk != Kind::categorical)
+          throw ConfigError("parameter \"" + p.name + "\": one_of needs a categorical parent, \"" + condition->parent + "\" is not");
+        for (const auto& v : condition->values)
+          if (std::find(params_[parent].choices.begin(), params_[parent].choices.end(), v) == params_[parent].choices.end())
+            throw ConfigError("parameter \"" + p.name + "\": \"" + v + "\" is not a choice of \"" + condition->parent + "\"");
+      }
+      p.parent_index = parent;
+      p.condition = std::move(condition);
+    }
+    p.offset = encoded_dim_;
+    p.width = p.kind == Kind::categorical ? p.choices.size() : 1;
+    encoded_dim_ += p.width;
+    params_.push_back(std::move(p));
+    return *this;
+  }
+
+  // Whether parameter i is active given the values (nullptr = inactive) of earlier ones.
+  bool active(std::size_t i, const std::vector<const Value*>& values) const {
+    const auto& p = params_[i];
+    if (!p.condition) return true;
+    const Value* pv = values[p.parent_index];
+    if (!pv) return false;
+    if (p.condition->op == Condition::Op::at_least) return std::get<std::int64_t>(*pv) >= p.condition->threshold;
+    const auto& s = std::get<std::string>(*pv);
+    return std::find(p.condition->values.begin(), p.condition->values.end(), s) != p.condition->values.end();
+  }
+  static Value value_from_unit(const Parameter& p, double u) {
+    u = std::clamp(u, 0.0, 1.0);
+    switch (p.kind) {
+      case Kind::integer: {
+        double v;
+        if (p.scale == Scale::linear)
+          v = std::floor(p.lo + u * (p.hi - p.lo + 1));
+        else
+          v = std::floor(std::exp(std::log(p.lo) + u * (std::log(p.hi + 1) - std::log(p.lo))));
+        return static_cast<std::int64_t>(std::clamp(v, p.lo, p.hi));
+      }
+      case Kind::real: {
+        double v = p.scale == Scale::linear ? p.lo + u * (p.hi - p.lo)
+                                            : std::exp(std::log(p.lo) + u * (std::log(p.hi) - std::log(p.lo)));
+        return std::clamp(v, p.lo, p.hi);
+      }
+      case Kind::categorical:
+      default: {
+        const auto k = std::min(p.choices.size() - 1, static_cast<std::size_t>(u * static_cast<double>(p.choices.size())));
+        return p.choices[k];
+      }
+    }
+  }
+  static std::size_t choice_index(const Parameter& p, const Value& v) {
+    const auto* s = std::get_if<std::string>(&v);
+    if (s)
+      for (std::size_t k = 0; k < p.choices.size(); ++k)
+        if (p.choices[k] == *s) return k;
+    throw ConfigError("parameter \"" + p.name + "\" = " + Configuration::value_string(v) + " is not one of its choices");
+  }
+  static double unit_of(const Parameter& p, const Value& v) {
+    switch (p.kind) {
+      case Kind::integer: {
+        const auto* i = std::get_if<std::int64_t>(&v);
+        if (!i) throw ConfigError("parameter \"" + p.name + "\" must be an integer");
+        const double x = static_cast<double>(*i);
+        if (p.scale == Scale::linear) return std::clamp((x - p.lo + 0.5) / (p.hi - p.lo + 1), 0.0, 1.0);
+        // centre of the cell [x, x+1) in log space
+        const double c = 0.5 * (std::log(x) + std::log(x + 1));
+        return std::clamp((c - std::log(p.lo)) / (std::log(p.hi + 1) - std::log(p.lo)), 0.0, 1.0);
+      }
+      case Kind::real: {
+        double x;
+        if (const auto* d = std::get_if<double>(&v))
+          x = *d;
+        else if (const auto* i = std::get_if<std::int64_t>(&v))
+          x = static_cast<double>(*i);
+        else
+          throw ConfigError("parameter \"" + p.name + "\" must be a float");
+        const double u = p.scale == Scale::linear ? (x - p.lo) / (p.hi - p.lo)
+                                                  : (std::log(x) - std::log(p.lo)) / (std::log(p.hi) - std::log(p.lo));
+        return std::clamp(u, 0.0, 1.0);
+      }
+      case Kind::categorical:
+      default:
+        return (static_cast<double>(choice_index(p, v)) + 0.5) / static_cast<double>(p.choices.size());
+    }
+  }
+  static void check_size(std::size_t got, std::size_t want, const char* what) {
+    if (got != want)
+      throw InputError(std::string("SearchSpace::") + what + ": expected " + std::to_string(want) + " coordinates, got " + std::to_string(got));
+  }
+
+  std::vector<Parameter> params_;
+  std::size_t encoded_dim_ = 0;
+};
+
+// The architecture space of paper 000 (Mrakovčić et al. 2025): `layers` in [1, max_layers],
+// and for each layer k (1-based) units_k in [1, max_units] and activation_k from
+// `activations`, both active only when layers >= k. The default activation names are those
+// of nn::paper_activations (Keras spelling).
+inline SearchSpace architecture_space(std::int64_t max_layers = 10, std::int64_t max_units = 50,
+                                      std::vector<std::string> activations = {"elu", "gelu", "hard_sigmoid", "linear",
+                                                                              "relu", "selu", "sigmoid", "softmax",
+                                                                              "softplus", "softsign", "swish", "tanh"}) {
+  SearchSpace s;
+  s.add_int("layers", 1, max_layers);
+  for (std::int64_t k = 1; k <= max_layers; ++k) {
+    s.add_int("units_" + std::to_string(k), 1, max_units, Scale::linear, Condition::at_least("layers", k));
+    s.add_categorical("activation_" + std::to_string(k), activations, Condition::at_least("layers", k));
+  }
+  return s;
+}
+
+}  // namespace locus::tune

@@ -1,0 +1,173 @@
+#include <doctest/doctest.h>
+#include <locus/tune/space.hpp>
+#include <cmath>
+#include <set>
+
+using namespace locus;
+using namespace locus::tune;
+
+TEST_CASE("architecture space: conditional parameters follow the number of layers") {
+  const SearchSpace s = architecture_space();
+  CHECK(s.size() == 21);
+  CHECK(s.encoded_dim() == 1 + 10 * (1 + 12));
+  Rng rng(1);
+  std::vector<int> layer_counts(11, 0);
+  for (int k = 0; k < 2000; ++k) {
+    const Configuration c = s.sample(rng);
+    s.validate(c);
+    const auto layers = c.get_int("layers");
+    REQUIRE(layers >= 1);
+    REQUIRE(layers <= 10);
+    ++layer_counts[static_cast<std::size_t>(layers)];
+    CHECK(c.size() == static_cast<std::size_t>(1 + 2 * layers));
+    for (int l = 1; l <= 10; ++l) {
+      CHECK(c.contains("units_" + std::to_string(l)) == (l <= layers));
+      CHECK(c.contains("activation_" + std::to_string(l)) == (l <= layers));
+    }
+  }
+  // Uniform over 1..10: each count is 200 +- 4.5 sigma (sigma = sqrt(2000 * 0.1 * 0.9) = 13.4).
+  for (int l = 1; l <= 10; ++l) CHECK(std::abs(layer_counts[static_cast<std::size_t>(l)] - 200) < 60);
+}
+
+TEST_CASE("encoding: one-hot categoricals, inactive parameters are zero, decode inverts encode") {
+  const SearchSpace s = architecture_space(3, 50, {"relu", "gelu", "tanh"});
+  CHECK(s.encoded_dim() == 1 + 3 * 4);
+  Configuration c{{"layers", std::int64_t{2}}, {"units_1", std::int64_t{50}}, {"activation_1", std::string("tanh")},
+                  {"units_2", std::int64_t{1}}, {"activation_2", std::string("relu")}};
+  s.validate(c);
+  const auto x = s.encode(c);
+  // layers=2 of [1,3]: cell centre (2-1+0.5)/3
+  CHECK(x[0] == doctest::Approx(1.5 / 3).epsilon(1e-15));
+  CHECK(x[1] == doctest::Approx(49.5 / 50).epsilon(1e-15));
+  CHECK(x[2] == 0.0);
+  CHECK(x[3] == 0.0);
+  CHECK(x[4] == 1.0);  // tanh
+  CHECK(x[5] == doctest::Approx(0.5 / 50).epsilon(1e-15));
+  CHECK(x[6] == 1.0);  // relu
+  CHECK(x[7] == 0.0);
+  CHECK(x[8] == 0.0);
+  for (std::size_t i = 9; i < 13; ++i) CHECK(x[i] == 0.0);  // layer 3 inactive
+  CHECK(s.decode(x) == c);
+
+  Rng rng(5);
+  for (int k = 0; k < 500; ++k) {
+    const Configuration d = s.sample(rng);
+    const auto e = s.encode(d);
+    for (double v : e) CHECK((v >= 0.0 && v <= 1.0));
+    CHECK(s.decode(e) == d);
+    CHECK(s.from_unit(s.to_unit(d)) == d);
+  }
+  // Distinct activations are equidistant in the encoding (no spurious order).
+  Configuration a = c, b = c, g = c;
+  a.set("activation_1", std::string("relu"));
+  b.set("activation_1", std::string("gelu"));
+  g.set("activation_1", std::string("tanh"));
+  auto dist = [&](const Configuration& p, const Configuration& q) {
+    const auto u = s.encode(p), v = s.encode(q);
+    double d2 = 0;
+    for (std::size_t i = 0; i < u.size(); ++i) d2 += (u[i] - v[i]) * (u[i] - v[i]);
+    return d2;
+  };
+  CHECK(dist(a, b) == dist(a, g));
+  CHECK(dist(b, g) == dist(a, g));
+}
+
+TEST_CASE("log scales sample log-uniformly; integers uniformly") {
+  SearchSpace s;
+  s.add_float("lr", 1e-4, 1e-1, Scale::log).add_int("batch", 16, 1023, Scale::log).add_int("k", 1, 5);
+  Rng rng(11);
+  const int n = 6000;
+  int lr_low = 0, batch_low = 0;
+  std::vector<int> k_count(6, 0);
+  for (int i = 0; i < n; ++i) {
+    const auto c = s.sample(rng);
+    s.validate(c);
+    lr_low += c.get_float("lr") < 1e-3;
+    batch_low += c.get_int("batch") < 128;
+    ++k_count[static_cast<std::size_t>(c.get_int("k"))];
+  }
+  // P(lr < 1e-3) = 1/3, P(batch < 128) = log(128/16)/log(1024/16) = 1/2; 4.5 sigma bounds.
+  CHECK(std::abs(lr_low / double(n) - 1.0 / 3) < 4.5 * std::sqrt(2.0 / 9 / n));
+  CHECK(std::abs(batch_low / double(n) - 0.5) < 4.5 * std::sqrt(0.25 / n));
+  for (int k = 1; k <= 5; ++k) CHECK(std::abs(k_count[static_cast<std::size_t>(k)] / double(n) - 0.2) < 4.5 * std::sqrt(0.16 / n));
+  // Bounds are reachable.
+  std::vector<double> lo(3, 0.0), hi(3, 1.0);
+  CHECK(s.from_unit(lo).get_float("lr") == doctest::Approx(1e-4));
+  CHECK(s.from_unit(hi).get_float("lr") == doctest::Approx(1e-1));
+  CHECK(s.from_unit(lo).get_int("batch") == 16);
+  CHECK(s.from_unit(hi).get_int("batch") == 1023);
+  CHECK(s.from_unit(hi).get_int("k") == 5);
+}
+
+TEST_CASE("one_of conditions, readable printing and exact JSON round trip") {
+  SearchSpace s;
+  s.add_categorical("optimizer", {"sgd", "adam"})
+      .add_float("momentum", 0.0, 0.99, Scale::linear, Condition::one_of("optimizer", {"sgd"}))
+      .add_float("lr", 1e-5, 1.0, Scale::log);
+  Rng rng(3);
+  int with_momentum = 0;
+  for (int i = 0; i < 400; ++i) {
+    const auto c = s.sample(rng);
+    s.validate(c);
+    CHECK(c.contains("momentum") == (c.get_string("optimizer") == "sgd"));
+    with_momentum += c.contains("momentum");
+    const std::string text = c.to_json().dump();
+    const Configuration back = s.canonical(Configuration::from_json(nlohmann::json::parse(text)));
+    CHECK(back == c);
+    CHECK(back.hash() == c.hash());
+    CHECK(back.to_string() == c.to_string());
+    // doubles survive bit for bit
+    CHECK(back.get_float("lr") == c.get_float("lr"));
+  }
+  CHECK(with_momentum > 100);
+  CHECK(with_momentum < 300);
+  Configuration c{{"optimizer", std::string("sgd")}, {"momentum", 0.9}, {"lr", 0.001}};
+  CHECK(c.to_string() == "optimizer=sgd, momentum=0.9, lr=0.001");
+  CHECK(s.to_string() ==
+        "optimizer: categorical {sgd, adam}\nmomentum: float [0, 0.99] linear, if optimizer in {sgd}\n"
+        "lr: float [1e-05, 1] log\n");
+}
+
+TEST_CASE("hashing detects duplicates independently of item order") {
+  const SearchSpace s = architecture_space(2, 3, {"relu", "tanh"});
+  // A small space: hashes are equal exactly when configurations are.
+  Rng rng(9);
+  std::vector<Configuration> seen;
+  for (int i = 0; i < 1500; ++i) seen.push_back(s.sample(rng));
+  std::size_t equal_pairs = 0, mismatches = 0;
+  for (std::size_t i = 0; i < seen.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j) {
+      const bool same = seen[i] == seen[j];
+      mismatches += same != (seen[i].hash() == seen[j].hash());
+      equal_pairs += same;
+    }
+  CHECK(mismatches == 0);
+  CHECK(equal_pairs > 0);  // the space has 6 + 36 = 42 points, so 1500 draws repeat
+  std::set<std::uint64_t> distinct;
+  for (const auto& c : seen) distinct.insert(c.hash());
+  CHECK(distinct.size() == 42);
+  Configuration a{{"x", std::int64_t{1}}, {"y", std::string("b")}};
+  Configuration b{{"y", std::string("b")}, {"x", std::int64_t{1}}};
+  Configuration d{{"x", 1.0}, {"y", std::string("b")}};
+  CHECK(a.hash() == b.hash());
+  CHECK(a.hash() != d.hash());  // an integer 1 and a float 1.0 are different values
+}
+
+TEST_CASE("bad spaces and configurations throw ConfigError naming the parameter") {
+  SearchSpace s;
+  CHECK_THROWS_AS(s.add_int("a", 5, 1), ConfigError);
+  CHECK_THROWS_AS(s.add_float("a", 0.0, 1.0, Scale::log), ConfigError);
+  CHECK_THROWS_AS(s.add_categorical("a", {}), ConfigError);
+  CHECK_THROWS_AS(s.add_int("b", 1, 2, Scale::linear, Condition::at_least("missing", 1)), ConfigError);
+  s.add_int("layers", 1, 3).add_int("units_2", 1, 9, Scale::linear, Condition::at_least("layers", 2));
+  CHECK_THROWS_AS(s.add_int("layers", 1, 2), ConfigError);
+  CHECK_THROWS_WITH_AS(s.validate(Configuration{{"layers", std::int64_t{1}}, {"units_2", std::int64_t{3}}}),
+                       doctest::Contains("units_2"), ConfigError);
+  CHECK_THROWS_WITH_AS(s.validate(Configuration{{"layers", std::int64_t{2}}}), doctest::Contains("units_2"), ConfigError);
+  CHECK_THROWS_WITH_AS(s.validate(Configuration{{"layers", std::int64_t{4}}, {"units_2", std::int64_t{3}}}),
+                       doctest::Contains("layers"), ConfigError);
+  CHECK_THROWS_AS(s.validate(Configuration{{"layers", 2.0}, {"units_2", std::int64_t{3}}}), ConfigError);
+  CHECK_THROWS_AS(s.validate(Configuration{{"layers", std::int64_t{1}}, {"other", std::int64_t{3}}}), ConfigError);
+  CHECK_THROWS_AS(Configuration::from_json(nlohmann::json::array()), FormatError);
+  CHECK_THROWS_AS(Configuration{}.get_int("nope"), ConfigError);
+}
