@@ -1,0 +1,549 @@
+#pragma once
+// GaussianProcess: GP regression with a Matérn-5/2 ARD kernel, a constant mean and a noise
+// term, as used by Bayesian optimisation.
+//
+//   k(x, x') = s² (1 + √5 r + 5r²/3) exp(-√5 r),   r² = Σ_k (x_k - x'_k)² / l_k²
+//   y = c + f(x) + ε,   f ~ GP(0, k),   ε ~ N(0, σ_n²)
+//
+// fit() factorises K + σ_n² I by Cholesky (no explicit inverse is used for prediction).
+// optimize() maximises the log marginal likelihood over (log s², log l_1..l_d, log σ_n²)
+// with L-BFGS from several starts (the current hyperparameters plus random ones), with the
+// mean c profiled out by its generalised-least-squares value (its gradient then vanishes,
+// so the gradient of the profiled likelihood is the partial gradient). Bounds are kept by a
+// smooth reparametrisation θ = lo + (hi - lo)·sigmoid(u), so the optimiser is unconstrained.
+// The analytic gradient is 0.5 tr((ααᵀ - K⁻¹) ∂K/∂θ); its inner sums run over the pairs of
+// points with precomputed squared differences, so a likelihood evaluation costs one
+// Cholesky plus O(n³/3) for K⁻¹ plus O(n² d).
+//
+// predict() returns the latent mean and standard deviation (noise excluded), matching
+// scikit-learn's GaussianProcessRegressor with alpha = σ_n² (tests/python/check_gp_sklearn.py).
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <numeric>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+#include <xsimd/xsimd.hpp>
+#include "../core/errors.hpp"
+#include "../core/parallel_for.hpp"
+#include "../core/rng.hpp"
+#include "../core/tensor.hpp"
+
+namespace locus::tune {
+
+struct GpHyperparameters {
+  double mean = 0;                   // c
+  double signal_variance = 1;        // s²
+  std::vector<double> length_scales; // l_k, one per input dimension (ARD)
+  double noise_variance = 1e-6;      // σ_n²
+};
+
+// Options of GaussianProcess::optimize. Variance bounds are relative to the variance of y,
+// length-scale bounds absolute (inputs of a SearchSpace encoding live in [0,1]).
+struct GpFitOptions {
+  std::size_t restarts = 3;          // starts: the current hyperparameters + (restarts-1) random
+  std::size_t max_iterations = 80;   // L-BFGS iterations per start
+  double tolerance = 1e-7;           // relative change of the objective that stops a start
+  double min_length = 0.02, max_length = 50;
+  double min_signal = 0.02, max_signal = 50;
+  double min_noise = 1e-8, max_noise = 0.5;
+  std::size_t threads = 1;           // starts run in parallel (deterministic: best start wins, ties by index)
+};
+
+namespace detail {
+
+inline double dot(const double* a, const double* b, std::size_t n) {
+  using B = xsimd::batch<double>;
+  constexpr std::size_t W = B::size;
+  std::size_t i = 0;
+  B acc0(0.0), acc1(0.0);
+  for (; i + 2 * W <= n; i += 2 * W) {
+    acc0 = xsimd::fma(B::load_unaligned(a + i), B::load_unaligned(b + i), acc0);
+    acc1 = xsimd::fma(B::load_unaligned(a + i + W), B::load_unaligned(b + i + W), acc1);
+  }
+  for (; i + W <= n; i += W) acc0 = xsimd::fma(B::load_unaligned(a + i), B::load_unaligned(b + i), acc0);
+  // Lane sum through memory (xsimd 8.1's AVX-512 hadd trips -Wmaybe-uninitialized in GCC 12).
+  alignas(64) double lanes[W];
+  (acc0 + acc1).store_aligned(lanes);
+  double s = 0;
+  for (std::size_t k = 0; k < W; ++k) s += lanes[k];
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+// In-place Cholesky of a symmetric positive definite matrix in column-major storage (the
+// lower triangle is read and overwritten with L). Returns false if not positive definite.
+inline bool cholesky(double* a, std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j) {
+    double* cj = a + j * n;
+    const double ajj = cj[j];
+    if (!(ajj > 0) || !std::isfinite(ajj)) return false;
+    const double ljj = std::sqrt(ajj);
+    cj[j] = ljj;
+    const double inv = 1.0 / ljj;
+    for (std::size_t i = j + 1; i < n; ++i) cj[i] *= inv;
+    for (std::size_t k = j + 1; k < n; ++k) {
+      const double lkj = cj[k];
+      double* ck = a + k * n;
+      for (std::size_t i = k; i < n; ++i) ck[i] -= cj[i] * lkj;
+    }
+  }
+  return true;
+}
+// Solves L z = b in place (L lower, column-major).
+inline void forward_solve(const double* l, std::size_t n, double* b, std::size_t from = 0) {
+  for (std::size_t j = from; j < n; ++j) {
+    const double* cj = l + j * n;
+    const double zj = b[j] / cj[j];
+    b[j] = zj;
+    for (std::size_t i = j + 1; i < n; ++i) b[i] -= cj[i] * zj;
+  }
+}
+// Solves Lᵀ x = z in place.
+inline void backward_solve(const double* l, std::size_t n, double* z) {
+  for (std::size_t j = n; j-- > 0;) {
+    const double* cj = l + j * n;
+    z[j] = (z[j] - dot(cj + j + 1, z + j + 1, n - j - 1)) / cj[j];
+  }
+}
+
+constexpr double sqrt5 = 2.23606797749978969640917366873128;
+
+// Pairwise data of a training set, independent of the hyperparameters.
+struct GpPairs {
+  std::size_t n = 0, d = 0;
+  std::vector<double> d2;  // pair p = (i<j) in column order: d2[p*d + k] = (x_ik - x_jk)²
+};
+
+// Likelihood workspace for one optimisation start.
+struct GpWork {
+  std::vector<double> a, linv, alpha, ones_solved, kp, fp, w, g_len;
+};
+
+// -log marginal likelihood and its gradient w.r.t. theta = [log s², log l_1..l_d, log σ_n²].
+// If profile_mean, c is set to its GLS optimum (written to *mean); otherwise *mean is used.
+inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta, bool profile_mean, double* mean,
+                         double* grad, GpWork& w) {
+  const std::size_t n = pr.n, d = pr.d;
+  const double sf2 = std::exp(theta[0]);
+  const double sn2 = std::exp(theta[d + 1]);
+  std::vector<double> inv_l2(d);
+  for (std::size_t k = 0; k < d; ++k) inv_l2[k] = std::exp(-2 * theta[1 + k]);
+  const std::size_t pairs = n * (n - 1) / 2;
+  w.kp.resize(pairs);
+  w.fp.resize(pairs);
+  w.a.assign(n * n, 0.0);
+  std::size_t p = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    w.a[j * n + j] = sf2 + sn2;
+    for (std::size_t i = j + 1; i < n; ++i, ++p) {
+      const double r2 = dot(pr.d2.data() + p * d, inv_l2.data(), d);
+      const double r = std::sqrt(r2);
+      const double e = std::exp(-sqrt5 * r);
+      const double kv = sf2 * (1 + sqrt5 * r + (5.0 / 3.0) * r2) * e;
+      w.kp[p] = kv;
+      w.fp[p] = sf2 * (5.0 / 3.0) * (1 + sqrt5 * r) * e;
+      w.a[j * n + i] = kv;  // lower triangle, column j
+    }
+  }
+  if (!cholesky(w.a.data(), n)) return std::numeric_limits<double>::infinity();
+  const double* l = w.a.data();
+  double c = *mean;
+  if (profile_mean) {
+    w.ones_solved.assign(n, 1.0);
+    forward_solve(l, n, w.ones_solved.data());
+    backward_solve(l, n, w.ones_solved.data());
+    w.alpha.assign(y, y + n);
+    forward_solve(l, n, w.alpha.data());
+    backward_solve(l, n, w.alpha.data());
+    const double num = std::accumulate(w.alpha.begin(), w.alpha.end(), 0.0);
+    const double den = std::accumulate(w.ones_solved.begin(), w.ones_solved.end(), 0.0);
+    c = den > 0 ? num / den : 0.0;
+    *mean = c;
+    for (std::size_t i = 0; i < n; ++i) w.alpha[i] -= c * w.ones_solved[i];
+  } else {
+    w.alpha.resize(n);
+    for (std::size_t i = 0; i < n; ++i) w.alpha[i] = y[i] - c;
+    forward_solve(l, n, w.alpha.data());
+    backward_solve(l, n, w.alpha.data());
+  }
+  double fit = 0, logdet = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    fit += (y[i] - c) * w.alpha[i];
+    logdet += std::log(l[i * n + i]);
+  }
+  const double nlml = 0.5 * fit + logdet + 0.5 * static_cast<double>(n) * std::log(2 * 3.14159265358979323846);
+  if (!grad) return nlml;
+
+  // K⁻¹ = L⁻ᵀ L⁻¹: columns of L⁻¹ by forward substitution, then column dot products.
+  w.linv.assign(n * n, 0.0);
+  for (std::size_t j = 0; j < n; ++j) {
+    double* col = w.linv.data() + j * n;
+    col[j] = 1.0;
+    forward_solve(l, n, col, j);
+  }
+  // W = ααᵀ - K⁻¹; we need the diagonal and the pairs i<j.
+  double trace_w = 0, pair_k = 0;
+  w.g_len.assign(d, 0.0);
+  w.w.resize(pairs);
+  p = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const double* cj = w.linv.data() + j * n;
+    const double kinv_jj = dot(cj + j, cj + j, n - j);
+    trace_w += w.alpha[j] * w.alpha[j] - kinv_jj;
+    for (std::size_t i = j + 1; i < n; ++i, ++p) {
+      const double* ci = w.linv.data() + i * n;
+      const double kinv_ij = dot(ci + i, cj + i, n - i);
+      const double wij = w.alpha[i] * w.alpha[j] - kinv_ij;
+      pair_k += wij * w.kp[p];
+      const double coef = wij * w.fp[p];
+      const double* dp = pr.d2.data() + p * d;
+      for (std::size_t k = 0; k < d; ++k) w.g_len[k] += coef * dp[k];
+    }
+  }
+  // d(-lml)/dθ = -0.5 Σ_ij W_ij ∂K_ij/∂θ; pairs appear twice in the full sum.
+  grad[0] = -(pair_k + 0.5 * sf2 * trace_w);
+  for (std::size_t k = 0; k < d; ++k) grad[1 + k] = -(w.g_len[k] * inv_l2[k]);
+  grad[d + 1] = -0.5 * sn2 * trace_w;
+  return nlml;
+}
+
+// Minimises f(x) (returning value, filling gradient) by L-BFGS with Armijo backtracking.
+template <class F>
+double lbfgs_minimize(F&& f, std::vector<double>& x, std::size_t max_iterations, double tolerance) {
+  const std::size_t m = 7, dim = x.size();
+  std::vector<double> g(dim), xn(dim), gn(dim), dir(dim), alpha_hist(m);
+  std::vector<std::vector<double>> s_hist, y_hist;
+  std::vector<double> rho_hist;
+  double fx = f(x.data(), g.data());
+  if (!std::isfinite(fx)) return fx;
+  for (std::size_t it = 0; it < max_iterations; ++it) {
+    // two-loop recursion
+    dir = g;
+    const std::size_t h = s_hist.size();
+    for (std::size_t k = h; k-- > 0;) {
+      alpha_hist[k] = rho_hist[k] * std::inner_product(s_hist[k].begin(), s_hist[k].end(), dir.begin(), 0.0);
+      for (std::size_t i = 0; i < dim; ++i) dir[i] -= alpha_hist[k] * y_hist[k][i];
+    }
+    if (h > 0) {
+      const double yy = std::inner_product(y_hist[h - 1].begin(), y_hist[h - 1].end(), y_hist[h - 1].begin(), 0.0);
+      const double scale = 1.0 / (rho_hist[h - 1] * yy);
+      for (auto& v : dir) v *= scale;
+    }
+    for (std::size_t k = 0; k < h; ++k) {
+      const double beta = rho_hist[k] * std::inner_product(y_hist[k].begin(), y_hist[k].end(), dir.begin(), 0.0);
+      for (std::size_t i = 0; i < dim; ++i) dir[i] += (alpha_hist[k] - beta) * s_hist[k][i];
+    }
+    for (auto& v : dir) v = -v;
+    double slope = std::inner_product(g.begin(), g.end(), dir.begin(), 0.0);
+    if (!(slope < 0)) {  // not a descent direction: restart from steepest descent
+      s_hist.clear(), y_hist.clear(), rho_hist.clear();
+      for (std::size_t i = 0; i < dim; ++i) dir[i] = -g[i];
+      slope = -std::inner_product(g.begin(), g.end(), g.begin(), 0.0);
+      if (slope == 0) break;
+    }
+    double step = 1.0;
+    if (h == 0) step = std::min(1.0, 1.0 / std::sqrt(-slope));
+    double fn = 0;
+    bool accepted = false;
+    for (int ls = 0; ls < 30; ++ls) {
+      for (std::size_t i = 0; i < dim; ++i) xn[i] = x[i] + step * dir[i];
+      fn = f(xn.data(), gn.data());
+      if (std::isfinite(fn) && fn <= fx + 1e-4 * step * slope) {
+        accepted = true;
+        break;
+      }
+      step *= 0.5;
+    }
+    if (!accepted) break;
+    std::vector<double> s(dim), yv(dim);
+    for (std::size_t i = 0; i < dim; ++i) s[i] = xn[i] - x[i], yv[i] = gn[i] - g[i];
+    const double sy = std::inner_product(s.begin(), s.end(), yv.begin(), 0.0);
+    if (sy > 1e-12) {
+      if (s_hist.size() == m) s_hist.erase(s_hist.begin()), y_hist.erase(y_hist.begin()), rho_hist.erase(rho_hist.begin());
+      s_hist.push_back(std::move(s));
+      y_hist.push_back(std::move(yv));
+      rho_hist.push_back(1.0 / sy);
+    }
+    const double change = fx - fn;
+    x = xn;
+    g = gn;
+    fx = fn;
+    if (change < tolerance * (1 + std::abs(fx))) break;
+  }
+  return fx;
+}
+
+inline double sigmoid(double u) { return 1.0 / (1.0 + std::exp(-u)); }
+inline double logit(double p) { return std::log(p / (1 - p)); }
+
+}  // namespace detail
+
+// GaussianProcess: see the header comment. Inputs are rows of an n×d matrix (any real
+// values; BayesianOptimizer passes SearchSpace encodings in [0,1]^d). A default-constructed
+// GP gets unit length scales on its first fit. Not thread-safe while fitting; predict() is
+// const and may be called concurrently.
+class GaussianProcess {
+ public:
+  GaussianProcess() = default;
+  explicit GaussianProcess(GpHyperparameters h) : hyper_(std::move(h)) {}
+
+  const GpHyperparameters& hyperparameters() const { return hyper_; }
+  void set_hyperparameters(GpHyperparameters h) {
+    hyper_ = std::move(h);
+    fitted_ = false;
+  }
+  std::size_t size() const { return n_; }
+  std::size_t dim() const { return d_; }
+  bool fitted() const { return fitted_; }
+
+  // Conditions on (X, y) with the current hyperparameters. X is n×d row-major.
+  void fit(const double* x, std::size_t n, std::size_t d, const double* y) {
+    set_data(x, n, d, y);
+    factorise();
+  }
+  void fit(const Matrix<double>& x, std::span<const double> y) {
+    check_xy(x, y);
+    fit(x.data(), x.shape(0), x.shape(1), y.data());
+  }
+
+  // Maximises the log marginal likelihood (several starts, see GpFitOptions), keeps the
+  // best hyperparameters and fits. Returns the maximised log marginal likelihood.
+  double optimize(const double* x, std::size_t n, std::size_t d, const double* y, Rng& rng,
+                  const GpFitOptions& opt = {}) {
+    if (n < 2) throw InputError("GaussianProcess::optimize: need at least 2 observations, got " + std::to_string(n));
+    set_data(x, n, d, y);
+    detail::GpPairs pairs;
+    pairs.n = n;
+    pairs.d = d;
+    pairs.d2.resize(n * (n - 1) / 2 * d);
+    std::size_t p = 0;
+    for (std::size_t j = 0; j < n; ++j)
+      for (std::size_t i = j + 1; i < n; ++i, ++p)
+        for (std::size_t k = 0; k < d; ++k) {
+          const double diff = x_[i * d + k] - x_[j * d + k];
+          pairs.d2[p * d + k] = diff * diff;
+        }
+    double mu = 0, var = 0;
+    for (std::size_t i = 0; i < n; ++i) mu += y[i];
+    mu /= static_cast<double>(n);
+    for (std::size_t i = 0; i < n; ++i) var += (y[i] - mu) * (y[i] - mu);
+    var /= static_cast<double>(n);
+    if (!(var > 0)) var = 1;
+    // log-space bounds for theta = [log s², log l_k, log σ_n²]
+    const std::size_t dim = d + 2;
+    std::vector<double> lo(dim), hi(dim);
+    lo[0] = std::log(opt.min_signal * var), hi[0] = std::log(opt.max_signal * var);
+    for (std::size_t k = 0; k < d; ++k) lo[1 + k] = std::log(opt.min_length), hi[1 + k] = std::log(opt.max_length);
+    lo[d + 1] = std::log(opt.min_noise * var), hi[d + 1] = std::log(opt.max_noise * var);
+    auto to_u = [&](const std::vector<double>& theta) {
+      std::vector<double> u(dim);
+      for (std::size_t k = 0; k < dim; ++k) {
+        const double t = std::clamp((theta[k] - lo[k]) / (hi[k] - lo[k]), 1e-6, 1 - 1e-6);
+        u[k] = detail::logit(t);
+      }
+      return u;
+    };
+    // Starts: the current hyperparameters (or defaults), then random ones.
+    std::vector<std::vector<double>> starts;
+    {
+      std::vector<double> theta(dim);
+      const bool have = hyper_.length_scales.size() == d;
+      theta[0] = std::log(have ? hyper_.signal_variance : var);
+      for (std::size_t k = 0; k < d; ++k) theta[1 + k] = std::log(have ? hyper_.length_scales[k] : 0.5);
+      theta[d + 1] = std::log(have ? hyper_.noise_variance : 1e-3 * var);
+      starts.push_back(to_u(theta));
+    }
+    for (std::size_t r = 1; r < std::max<std::size_t>(1, opt.restarts); ++r) {
+      std::vector<double> u(dim);
+      for (auto& v : u) v = 1.5 * rng.normal();
+      starts.push_back(std::move(u));
+    }
+    struct Outcome {
+      double f = std::numeric_limits<double>::infinity();
+      std::vector<double> u;
+      double mean = 0;
+    };
+    std::vector<Outcome> out(starts.size());
+    parallel_for_static(starts.size(), opt.threads, [&](std::size_t, std::size_t s) {
+      detail::GpWork work;
+      std::vector<double> theta(dim), gtheta(dim);
+      double mean = 0;
+      auto objective = [&](const double* u, double* gu) {
+        for (std::size_t k = 0; k < dim; ++k) theta[k] = lo[k] + (hi[k] - lo[k]) * detail::sigmoid(u[k]);
+        const double f = detail::gp_neg_lml(pairs, y_.data(), theta.data(), true, &mean, gtheta.data(), work);
+        for (std::size_t k = 0; k < dim; ++k) {
+          const double sg = detail::sigmoid(u[k]);
+          gu[k] = gtheta[k] * (hi[k] - lo[k]) * sg * (1 - sg);
+        }
+        return f;
+      };
+      std::vector<double> u = starts[s];
+      const double f = detail::lbfgs_minimize(objective, u, opt.max_iterations, opt.tolerance);
+      // recompute the profiled mean at the final point
+      std::vector<double> gtmp(dim);
+      const double f_final = objective(u.data(), gtmp.data());
+      out[s] = {std::isfinite(f) ? f_final : std::numeric_limits<double>::infinity(), u, mean};
+    });
+    std::size_t best = 0;
+    for (std::size_t s = 1; s < out.size(); ++s)
+      if (out[s].f < out[best].f) best = s;
+    if (!std::isfinite(out[best].f))
+      throw InputError("GaussianProcess::optimize: the kernel matrix is not positive definite for any start (duplicate inputs with zero noise?)");
+    GpHyperparameters h;
+    h.mean = out[best].mean;
+    h.signal_variance = std::exp(lo[0] + (hi[0] - lo[0]) * detail::sigmoid(out[best].u[0]));
+    h.length_scales.resize(d);
+    for (std::size_t k = 0; k < d; ++k)
+      h.length_scales[k] = std::exp(lo[1 + k] + (hi[1 + k] - lo[1 + k]) * detail::sigmoid(out[best].u[1 + k]));
+    h.noise_variance = std::exp(lo[d + 1] + (hi[d + 1] - lo[d + 1]) * detail::sigmoid(out[best].u[d + 1]));
+    hyper_ = std::move(h);
+    factorise();
+    return lml_;
+  }
+  double optimize(const Matrix<double>& x, std::span<const double> y, Rng& rng, const GpFitOptions& opt = {}) {
+    check_xy(x, y);
+    return optimize(x.data(), x.shape(0), x.shape(1), y.data(), rng, opt);
+  }
+
+  // Log marginal likelihood of the fitted data under the current hyperparameters.
+  double log_marginal_likelihood() const {
+    require_fitted();
+    return lml_;
+  }
+  // Log marginal likelihood of (x, y) under h with its mean fixed, and optionally its
+  // gradient w.r.t. [log s², log l_1..l_d, log σ_n²] (used by the tests).
+  static double log_marginal_likelihood(const double* x, std::size_t n, std::size_t d, const double* y,
+                                        const GpHyperparameters& h, std::vector<double>* gradient = nullptr) {
+    detail::GpPairs pairs{n, d, std::vector<double>(n * (n - 1) / 2 * d)};
+    std::size_t p = 0;
+    for (std::size_t j = 0; j < n; ++j)
+      for (std::size_t i = j + 1; i < n; ++i, ++p)
+        for (std::size_t k = 0; k < d; ++k) pairs.d2[p * d + k] = (x[i * d + k] - x[j * d + k]) * (x[i * d + k] - x[j * d + k]);
+    std::vector<double> theta(d + 2);
+    theta[0] = std::log(h.signal_variance);
+    for (std::size_t k = 0; k < d; ++k) theta[1 + k] = std::log(h.length_scales.at(k));
+    theta[d + 1] = std::log(h.noise_variance);
+    detail::GpWork work;
+    double mean = h.mean;
+    std::vector<double> g(d + 2);
+    const double f = detail::gp_neg_lml(pairs, y, theta.data(), false, &mean, gradient ? g.data() : nullptr, work);
+    if (gradient) {
+      gradient->resize(d + 2);
+      for (std::size_t k = 0; k < d + 2; ++k) (*gradient)[k] = -g[k];
+    }
+    return -f;
+  }
+
+  // Latent predictive mean and standard deviation at the m rows of xs (m×d row-major).
+  // Rows are processed in parallel chunks over `threads` (0: locus::num_threads()).
+  void predict(const double* xs, std::size_t m, double* mean, double* sigma, std::size_t threads = 1) const {
+    require_fitted();
+    parallel_for_chunks(
+        m, 64,
+        [&](std::size_t, std::size_t b, std::size_t e) {
+          std::vector<double> kv(n_), r2(n_);
+          for (std::size_t row = b; row < e; ++row) {
+            predict_one(xs + row * d_, kv, r2, mean[row], sigma[row]);
+          }
+        },
+        threads);
+  }
+  std::pair<double, double> predict(std::span<const double> x) const {
+    require_fitted();
+    if (x.size() != d_) throw InputError("GaussianProcess::predict: expected " + std::to_string(d_) + " inputs, got " + std::to_string(x.size()));
+    std::vector<double> kv(n_), r2(n_);
+    double m = 0, s = 0;
+    predict_one(x.data(), kv, r2, m, s);
+    return {m, s};
+  }
+
+ private:
+  void check_xy(const Matrix<double>& x, std::span<const double> y) const {
+    if (x.shape(0) != y.size())
+      throw InputError("GaussianProcess: X has " + std::to_string(x.shape(0)) + " rows but y has " + std::to_string(y.size()) + " values");
+  }
+  void set_data(const double* x, std::size_t n, std::size_t d, const double* y) {
+    if (n == 0 || d == 0) throw InputError("GaussianProcess: empty training set");
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!std::isfinite(y[i])) throw InputError("GaussianProcess: y[" + std::to_string(i) + "] is not finite");
+      for (std::size_t k = 0; k < d; ++k)
+        if (!std::isfinite(x[i * d + k]))
+          throw InputError("GaussianProcess: X[" + std::to_string(i) + ", " + std::to_string(k) + "] is not finite");
+    }
+    if (hyper_.length_scales.empty()) hyper_.length_scales.assign(d, 1.0);
+    n_ = n;
+    d_ = d;
+    x_.assign(x, x + n * d);
+    y_.assign(y, y + n);
+    xt_.resize(n * d);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t k = 0; k < d; ++k) xt_[k * n + i] = x[i * d + k];
+  }
+  void factorise() {
+    if (hyper_.length_scales.size() != d_)
+      throw ConfigError("GaussianProcess: " + std::to_string(hyper_.length_scales.size()) + " length scales for " + std::to_string(d_) + " input dimensions");
+    if (!(hyper_.signal_variance > 0) || !(hyper_.noise_variance >= 0))
+      throw ConfigError("GaussianProcess: variances must be positive");
+    for (double l : hyper_.length_scales)
+      if (!(l > 0)) throw ConfigError("GaussianProcess: length scales must be positive");
+    inv_l2_.resize(d_);
+    for (std::size_t k = 0; k < d_; ++k) inv_l2_[k] = 1.0 / (hyper_.length_scales[k] * hyper_.length_scales[k]);
+    const std::size_t n = n_;
+    l_.assign(n * n, 0.0);
+    std::vector<double> r2(n);
+    for (std::size_t j = 0; j < n; ++j) {
+      kernel_row(x_.data() + j * d_, r2);
+      for (std::size_t i = j; i < n; ++i) l_[j * n + i] = r2[i];
+      l_[j * n + j] += hyper_.noise_variance;
+    }
+    if (!detail::cholesky(l_.data(), n))
+      throw InputError("GaussianProcess: the kernel matrix is not positive definite (duplicate inputs with zero noise?)");
+    alpha_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) alpha_[i] = y_[i] - hyper_.mean;
+    detail::forward_solve(l_.data(), n, alpha_.data());
+    double fit = 0, logdet = 0;
+    for (std::size_t i = 0; i < n; ++i) fit += alpha_[i] * alpha_[i], logdet += std::log(l_[i * n + i]);
+    lml_ = -0.5 * fit - logdet - 0.5 * static_cast<double>(n) * std::log(2 * 3.14159265358979323846);
+    detail::backward_solve(l_.data(), n, alpha_.data());
+    fitted_ = true;
+  }
+  // k(x, x_i) for all training points i.
+  void kernel_row(const double* x, std::vector<double>& out) const {
+    std::fill(out.begin(), out.end(), 0.0);
+    for (std::size_t k = 0; k < d_; ++k) {
+      const double xk = x[k], w = inv_l2_[k];
+      const double* col = xt_.data() + k * n_;
+      for (std::size_t i = 0; i < n_; ++i) {
+        const double diff = xk - col[i];
+        out[i] += diff * diff * w;
+      }
+    }
+    const double sf2 = hyper_.signal_variance;
+    for (std::size_t i = 0; i < n_; ++i) {
+      const double r2 = out[i], r = std::sqrt(r2);
+      out[i] = sf2 * (1 + detail::sqrt5 * r + (5.0 / 3.0) * r2) * std::exp(-detail::sqrt5 * r);
+    }
+  }
+  void predict_one(const double* x, std::vector<double>& kv, std::vector<double>& tmp, double& mean, double& sigma) const {
+    kernel_row(x, kv);
+    mean = hyper_.mean + detail::dot(kv.data(), alpha_.data(), n_);
+    detail::forward_solve(l_.data(), n_, kv.data());
+    const double var = hyper_.signal_variance - detail::dot(kv.data(), kv.data(), n_);
+    sigma = var > 0 ? std::sqrt(var) : 0.0;
+  }
+  void require_fitted() const {
+    if (!fitted_) throw ConfigError("GaussianProcess: call fit() or optimize() first");
+  }
+
+  GpHyperparameters hyper_;
+  std::size_t n_ = 0, d_ = 0;
+  std::vector<double> x_, xt_, y_, inv_l2_, l_, alpha_;
+  double lml_ = 0;
+  bool fitted_ = false;
+};
+
+}  // namespace locus::tune
