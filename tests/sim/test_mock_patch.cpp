@@ -1,0 +1,135 @@
+#include <doctest/doctest.h>
+#include <cmath>
+#include <cstring>
+#include <vector>
+#include <locus/sim/mock_patch.hpp>
+
+using namespace locus;
+using namespace locus::sim;
+
+namespace {
+PatchSpec small_spec() {
+  PatchSpec s;
+  s.area_deg2 = 0.02;  // ~900 stars: fast, still several chunks' worth of draws
+  return s;
+}
+bool identical(const io::Catalog& a, const io::Catalog& b) {
+  if (a.rows() != b.rows() || a.names() != b.names()) return false;
+  for (const auto& n : a.names()) {
+    const auto x = a.column<double>(n), y = b.column<double>(n);
+    if (std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) != 0) return false;
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("simulate_patch: columns, cuts and internal consistency") {
+  auto spec = small_spec();
+  Rng rng(1);
+  PatchStats st;
+  const auto cat = simulate_patch(spec, rng, &st);
+  REQUIRE(cat.rows() > 300);
+  CHECK(cat.names() == patch_columns());
+  CHECK(patch_columns().size() == 38);
+  CHECK(st.kept == cat.rows());
+  CHECK(st.generated == st.kept + st.feh_range + st.mag_cut + st.snr_cut);
+  const bayes::Extinction ext;
+  const double side = std::sqrt(spec.area_deg2);
+  for (std::size_t i = 0; i < cat.rows(); ++i) {
+    auto v = [&](const char* n) { return cat.value(n, i); };
+    CHECK(v("rmag_true") < 27.5);
+    CHECK(v("umag_true") < 27.0);
+    CHECK(v("FeH") >= -2.5);
+    CHECK(v("FeH") <= 0.5);
+    CHECK(v("Mr") > -2.0);
+    CHECK(v("Mr") < 16.0);
+    CHECK(std::abs(v("b") - spec.b_deg) <= side / 2);
+    CHECK(v("Ar") <= v("Ar_SFD") + 1e-12);
+    CHECK(v("Ar") >= 0.0);
+    CHECK(v("Ar_SFD") == spec.ar_sfd);
+    CHECK(v("DM") == doctest::Approx(5 * std::log10(v("distance") / 10)));
+    CHECK(v("rmag_true") == doctest::Approx(v("Mr") + v("DM") + v("Ar")));
+    // reddened true colours = dust-free node colours + k * Ar (Berry et al. 2012)
+    CHECK(v("umag_true") - v("gmag_true") == doctest::Approx(v("ug0") + ext.colour_coefficient(0) * v("Ar")));
+    CHECK(v("gmag_true") - v("rmag_true") == doctest::Approx(v("gr0") + ext.colour_coefficient(1) * v("Ar")));
+    CHECK(v("rmag_true") - v("imag_true") == doctest::Approx(v("ri0") + ext.colour_coefficient(2) * v("Ar")));
+    CHECK(v("imag_true") - v("zmag_true") == doctest::Approx(v("iz0") + ext.colour_coefficient(3) * v("Ar")));
+    // observed colours and errors
+    CHECK(v("ug") == doctest::Approx(v("umag") - v("gmag")));
+    CHECK(v("izErr") == doctest::Approx(std::hypot(v("iErr"), v("zErr"))));
+    CHECK(v("rErr") == doctest::Approx(spec.errors.sigma(2, v("rmag"))));  // from the noisy magnitude
+    CHECK(std::abs(v("umag") - v("umag_true")) <= 1.0);
+    // the colours come from the nearest locus node
+    CHECK(std::abs(v("Mr_node") - v("Mr")) < 0.5);
+    CHECK(std::abs(v("FeH_node") - v("FeH")) <= 0.3);
+    const double comp = v("component");
+    CHECK((comp == 0 || comp == 1 || comp == 2));
+  }
+}
+
+TEST_CASE("simulate_patch: the same seed gives bit-identical catalogues, with 1 or 2 threads") {
+  auto spec = small_spec();
+  spec.area_deg2 = 0.2;  // ~21,000 generated stars: three chunks of 8192
+  spec.threads = 1;
+  Rng a(77), b(77), c(78);
+  const auto one = simulate_patch(spec, a);
+  spec.threads = 2;
+  const auto two = simulate_patch(spec, b);
+  CHECK(identical(one, two));
+  const auto other = simulate_patch(spec, c);
+  CHECK_FALSE(identical(one, other));
+  // A second call on the same generator continues the stream: a different catalogue.
+  const auto again = simulate_patch(spec, b);
+  CHECK_FALSE(identical(two, again));
+}
+
+TEST_CASE("simulate_patch: SNR > 5 option, extinction map, invalid specs") {
+  auto spec = small_spec();
+  spec.require_snr5 = true;
+  Rng rng(5);
+  PatchStats st;
+  const auto cat = simulate_patch(spec, rng, &st);
+  CHECK(st.snr_cut > 0);
+  for (std::size_t i = 0; i < cat.rows(); ++i)
+    for (const char* e : {"uErr", "gErr", "rErr", "iErr", "zErr"}) CHECK(LsstErrors::snr_of_sigma(cat.value(e, i)) > 5.0);
+
+  // A gradient in b: SFD A_r from the map, the true A_r scales with it.
+  auto spec2 = small_spec();
+  spec2.ar_sfd_map = [&](double, double b) { return 0.1 + 0.5 * (b - spec2.b_deg + 0.1); };
+  Rng rng2(6);
+  const auto cat2 = simulate_patch(spec2, rng2);
+  REQUIRE(cat2.rows() > 100);
+  for (std::size_t i = 0; i < cat2.rows(); ++i) {
+    CHECK(cat2.value("Ar_SFD", i) == doctest::Approx(0.1 + 0.5 * (cat2.value("b", i) - spec2.b_deg + 0.1)));
+    const double frac = DustLayer{}.fraction(cat2.value("b", i), cat2.value("distance", i));
+    CHECK(cat2.value("Ar", i) == doctest::Approx(cat2.value("Ar_SFD", i) * frac));
+  }
+  auto bad = small_spec();
+  bad.ar_sfd_map = [](double, double) { return -1.0; };
+  Rng rng3(7);
+  CHECK_THROWS_AS(simulate_patch(bad, rng3), InputError);
+  auto bad2 = small_spec();
+  bad2.area_deg2 = 0;
+  CHECK_THROWS_AS(simulate_patch(bad2, rng3), ConfigError);
+}
+
+TEST_CASE("simulate_patch: the number of stars follows the model's expectation") {
+  // Without extinction, with the u cut and the [Fe/H] range removed, every generated star is
+  // kept only if r < r_max, which LineOfSight already imposes: counts are Poisson(expected).
+  auto spec = small_spec();
+  spec.area_deg2 = 0.05;
+  spec.ar_sfd = 0;
+  spec.u_max = 1e9;
+  spec.feh_min = -100;
+  spec.feh_max = 100;
+  Rng rng(8);
+  PatchStats st;
+  const auto cat = simulate_patch(spec, rng, &st);
+  const double lambda = st.expected[0] + st.expected[1] + st.expected[2];
+  CHECK(st.feh_range == 0);
+  CHECK(st.mag_cut == 0);
+  CHECK(std::abs(double(cat.rows()) - lambda) < 4 * std::sqrt(lambda));
+  std::array<double, 3> n{};
+  for (std::size_t i = 0; i < cat.rows(); ++i) n[static_cast<int>(cat.value("component", i))] += 1;
+  for (int c = 0; c < 3; ++c) CHECK(std::abs(n[c] - st.expected[c]) < 4 * std::sqrt(st.expected[c]) + 1);
+}
