@@ -1,0 +1,352 @@
+#pragma once
+// locus::bayes::PhotodTarget — the photo-D posterior as a continuous density for MCMC.
+//
+// The grid posterior (GridPosterior) weighs every model node n and extinction Ar by
+//   p(n, Ar) ∝ prior(Mr_n, [Fe/H]_n) · exp(−χ²/2),  χ² = Σ_c ((c_obs − c_n − k_c Ar)/σ_c)²,
+// with Ar flat on [0, Ar_max]. PhotodTarget is the same density on the continuous
+// parameters x = (t, [Fe/H], Ar): Mr(t, [Fe/H]) and the colours come from the locus model's
+// bilinear interpolation, and the prior map is evaluated at (Mr(t, [Fe/H]), [Fe/H]) exactly
+// as the grid evaluates it at the nodes. At every node the two densities are therefore
+// identical, and the grid posterior is a quadrature of this one (it converges to it as the
+// model grid is refined, which is what the tests check).
+//
+// t is sampled rather than Mr because Mr is not monotonic along a track (the giant branch
+// turns back); posterior summaries of Mr are taken over Mr(t, [Fe/H]) of the samples.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <numbers>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "../core/errors.hpp"
+#include "../core/parallel_for.hpp"
+#include "../core/rng.hpp"
+#include "chain.hpp"
+#include "ensemble_sampler.hpp"
+#include "extinction.hpp"
+#include "locus_model.hpp"
+#include "prior.hpp"
+
+namespace locus::bayes {
+
+/* PhotodStar: one star's data for the target — the four colours (u−g, g−r, r−i, i−z), their
+   errors, the r magnitude (chooses the prior bin) and the SFD extinction (sets Ar_max). */
+struct PhotodStar {
+  std::array<double, n_colours> colour{};
+  std::array<double, n_colours> error{};
+  double r = std::numeric_limits<double>::quiet_NaN();
+  double ar_sfd = 0.0;
+};
+
+/* ArPriorBound: Ar is flat on [0, scale·Ar_SFD + offset] (photo-D: 1.3·Ar_SFD + 0.1). */
+struct ArPriorBound {
+  double scale = 1.3;
+  double offset = 0.1;
+  double max_for(double ar_sfd) const { return scale * ar_sfd + offset; }
+};
+
+/* PhotodTarget
+   log π(t, [Fe/H], Ar) up to a constant, for one star:
+     log prior(Mr(t,f), f) − χ²(t, f, Ar)/2 inside the model's (t, [Fe/H]) rectangle and
+     0 ≤ Ar ≤ ar_max(); −∞ outside or where the prior is 0.
+   - Holds references to the model and the prior map: both must outlive the target.
+   - operator()(x) is the LogProbability the samplers take (x.size() == 3).
+   - mr(t, feh) maps a sample's t to Mr.
+   - start(nwalkers, rng): initial walkers drawn from the grid posterior. Each node gets its
+     posterior mass prior · ∫₀^Ar_max exp(−χ²/2) dAr (closed form: χ² is quadratic in Ar);
+     nodes are picked by systematic resampling (each walker at its own CDF quantile), each
+     walker is jittered uniformly within ±half a grid cell around its node and its Ar drawn
+     from the node's truncated normal, keeping only points with a finite log π (else the
+     node itself). Well-separated modes (dwarf/giant) get their share of walkers to within
+     one walker: the stretch move rarely carries a walker from one mode to the other, so
+     the start, not the chain, sets the mode fractions.
+   - Throws InputError when a colour or error is not finite, an error is ≤ 0, r is NaN or
+     ar_max is not positive; start() throws InputError when no node has a positive prior. */
+class PhotodTarget {
+ public:
+  PhotodTarget(const LocusModel& model, const PriorMap& prior, const Extinction& ext, const PhotodStar& star,
+               ArPriorBound ar = {})
+      : model_(&model), prior_(&prior), ar_max_(ar.max_for(star.ar_sfd)) {
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      if (!std::isfinite(star.colour[c]) || !std::isfinite(star.error[c]) || !(star.error[c] > 0))
+        throw InputError("PhotodTarget: colour " + std::string(colour_names[c]) +
+                         " or its error is missing, not finite or not positive");
+      obs_[c] = star.colour[c];
+      ivar_[c] = 1.0 / (star.error[c] * star.error[c]);
+      k_[c] = ext.colour_coefficient(c);
+    }
+    if (!(ar_max_ > 0) || !std::isfinite(ar_max_))
+      throw InputError("PhotodTarget: the Ar prior upper bound " + std::to_string(ar_max_) + " is not positive");
+    // Σ k²/σ², the curvature of χ² in Ar (the same for every node).
+    for (std::size_t c = 0; c < n_colours; ++c) kk_ += k_[c] * k_[c] * ivar_[c];
+  }
+
+  // The target for a star, with the prior map of its r bin (photo-D's bin rule).
+  static PhotodTarget for_star(const LocusModel& model, const PriorMaps& priors, const Extinction& ext,
+                               const PhotodStar& star, ArPriorBound ar = {}) {
+    const int bin = PriorMaps::bin_index(star.r);
+    if (bin < 0) throw InputError("PhotodTarget: r magnitude is NaN");
+    return PhotodTarget(model, priors.map(static_cast<std::size_t>(bin)), ext, star, ar);
+  }
+
+  static constexpr std::size_t dim = 3;
+  double ar_max() const { return ar_max_; }
+  const LocusModel& model() const { return *model_; }
+
+  double operator()(std::span<const double> x) const {
+    constexpr double minus_inf = -std::numeric_limits<double>::infinity();
+    const double t = x[0], f = x[1], a = x[2];
+    if (!(a >= 0.0 && a <= ar_max_)) return minus_inf;
+    const auto p = model_->interpolate(t, f);
+    if (!p) return minus_inf;
+    const double pr = prior_->density(p->mr, f);
+    if (!(pr > 0)) return minus_inf;
+    double chi2 = 0;
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      const double d = obs_[c] - p->colour[c] - k_[c] * a;
+      chi2 += d * d * ivar_[c];
+    }
+    return std::log(pr) - 0.5 * chi2;
+  }
+
+  double mr(double t, double feh) const {
+    const auto p = model_->interpolate(t, feh);
+    return p ? p->mr : std::numeric_limits<double>::quiet_NaN();
+  }
+
+  std::vector<double> start(std::size_t nwalkers, Rng& rng) const {
+    const LocusModel& m = *model_;
+    const std::size_t n = m.size();
+    constexpr double minus_inf = -std::numeric_limits<double>::infinity();
+    const double sigma_a = 1.0 / std::sqrt(kk_);
+    auto& w = scratch_;
+    w.log_mass.assign(n, minus_inf);
+    w.centre.resize(n);
+    w.chi2_0.resize(n);
+    // Pass 1: χ² = χ²₀ + (Ar − Ar*)²/σ² per node; the value at the best Ar inside the box
+    // bounds the node's weight and lets pass 2 skip hopeless nodes.
+    double top = minus_inf;
+    for (std::size_t k = 0; k < n; ++k) {
+      const double pr = prior_->density(m.mr(k), m.feh(k));
+      if (!(pr > 0)) continue;
+      double kd = 0, dd = 0;
+      for (std::size_t c = 0; c < n_colours; ++c) {
+        const double d = obs_[c] - m.colour(c, k);
+        kd += k_[c] * d * ivar_[c];
+        dd += d * d * ivar_[c];
+      }
+      w.centre[k] = kd / kk_;
+      w.chi2_0[k] = dd - kd * w.centre[k];
+      const double a = std::clamp(w.centre[k], 0.0, ar_max_);
+      w.log_mass[k] = std::log(pr) - 0.5 * (w.chi2_0[k] + kk_ * (a - w.centre[k]) * (a - w.centre[k]));
+      top = std::max(top, w.log_mass[k]);
+    }
+    if (!std::isfinite(top)) throw InputError("PhotodTarget::start: the prior is zero on every model node");
+    // Pass 2: the node's posterior mass, prior · ∫₀^Ar_max exp(−χ²/2) dAr (a Gaussian
+    // integral), for nodes within e^−40 of the best bound; the rest get weight 0.
+    double top_mass = minus_inf;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (!(w.log_mass[k] > top - 40)) {
+        w.log_mass[k] = minus_inf;
+        continue;
+      }
+      const double alpha = -w.centre[k] / sigma_a, beta = (ar_max_ - w.centre[k]) / sigma_a;
+      w.log_mass[k] = std::log(prior_->density(m.mr(k), m.feh(k))) - 0.5 * w.chi2_0[k] +
+                      detail_log_normal_interval(alpha, beta);
+      top_mass = std::max(top_mass, w.log_mass[k]);
+    }
+    // The CDF runs t-major (all tracks at one t, then the next t): t is the evolutionary
+    // position, so the giant branch and the main sequence occupy separate stretches of the
+    // CDF and systematic resampling gives each its share of walkers.
+    std::vector<double>& cdf = w.cdf;
+    cdf.resize(n);
+    const std::size_t nf = m.n_feh();
+    double total = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t k = m.index(i / nf, i % nf);
+      cdf[i] = (total += std::exp(w.log_mass[k] - top_mass));
+    }
+
+    const auto& ts = m.t_values();
+    const auto& fs = m.feh_values();
+    auto half_cell = [](const std::vector<double>& axis, std::size_t i) {
+      if (axis.size() == 1) return 0.0;
+      const double lo = i > 0 ? axis[i] - axis[i - 1] : axis[1] - axis[0];
+      const double hi = i + 1 < axis.size() ? axis[i + 1] - axis[i] : lo;
+      return 0.5 * std::min(lo, hi);
+    };
+    std::vector<double> out(nwalkers * dim);
+    // Systematic resampling: walker j takes the node where the CDF crosses (u + j)/K, so
+    // each mode receives its share of walkers to within one.
+    const double u0 = rng.uniform();
+    std::size_t i = 0;
+    for (std::size_t j = 0; j < nwalkers; ++j) {
+      const double target_mass = (u0 + static_cast<double>(j)) / static_cast<double>(nwalkers) * total;
+      while (i + 1 < n && cdf[i] <= target_mass) ++i;
+      const std::size_t k = m.index(i / nf, i % nf);
+      const std::size_t it = m.t_index(k), jf = m.feh_index(k);
+      const double ht = half_cell(ts, it), hf = half_cell(fs, jf);
+      double* x = out.data() + j * dim;
+      bool ok = false;
+      for (int attempt = 0; attempt < 50 && !ok; ++attempt) {
+        x[0] = std::clamp(ts[it] + ht * (2 * rng.uniform() - 1), ts.front(), ts.back());
+        x[1] = std::clamp(fs[jf] + hf * (2 * rng.uniform() - 1), fs.front(), fs.back());
+        // Ar from the node's truncated normal by rejection; far-out centres fall back to a
+        // point near the nearer bound.
+        x[2] = w.centre[k] + sigma_a * rng.normal();
+        if (!(x[2] >= 0 && x[2] <= ar_max_))
+          x[2] = std::clamp(w.centre[k], 0.0, ar_max_) + (w.centre[k] < 0 ? 1 : -1) * std::min(sigma_a, 0.5 * ar_max_) * rng.uniform();
+        ok = std::isfinite((*this)(std::span<const double>(x, dim)));
+      }
+      if (!ok) {
+        x[0] = ts[it];
+        x[1] = fs[jf];
+        x[2] = std::clamp(w.centre[k], 0.0, ar_max_);
+      }
+    }
+    return out;
+  }
+
+ private:
+  const LocusModel* model_;
+  const PriorMap* prior_;
+  double ar_max_;
+  std::array<double, n_colours> obs_{}, ivar_{}, k_{};
+  double kk_ = 0;
+  // Scratch for start(), reused between calls; a target is used by one thread at a time.
+  struct Scratch {
+    std::vector<double> log_mass, centre, chi2_0, cdf;
+  };
+  mutable Scratch scratch_;
+
+  // log Φ̄(x) = log P(N(0,1) > x), accurate in the far tail (asymptotic series past x = 20).
+  static double log_upper_tail(double x) {
+    if (x < 20) return std::log(0.5 * std::erfc(x / std::numbers::sqrt2));
+    const double x2 = x * x;
+    return -0.5 * x2 - std::log(x * std::sqrt(2 * std::numbers::pi)) + std::log1p(-1 / x2 + 3 / (x2 * x2));
+  }
+  // log(σ√(2π) · P(α < N(0,1) < β)) up to the constant log σ√(2π) shared by all nodes.
+  static double detail_log_normal_interval(double alpha, double beta) {
+    if (alpha >= 0) {  // both bounds in the upper tail
+      const double la = log_upper_tail(alpha), lb = log_upper_tail(beta);
+      return la + std::log1p(-std::exp(lb - la));
+    }
+    if (beta <= 0) {  // both in the lower tail: mirror
+      const double la = log_upper_tail(-beta), lb = log_upper_tail(-alpha);
+      return la + std::log1p(-std::exp(lb - la));
+    }
+    return std::log1p(-std::exp(log_upper_tail(beta)) - std::exp(log_upper_tail(-alpha)));
+  }
+};
+
+/* McmcSummary: posterior summaries of (Mr, [Fe/H], Ar) from a chain of (t, [Fe/H], Ar):
+   mean, σ (population form) and the 14/50/86 % quantiles (linear interpolation between order
+   statistics), plus the sampler's mean acceptance fraction. Index 0 = Mr, 1 = [Fe/H], 2 = Ar. */
+struct McmcSummary {
+  std::array<double, 3> mean{}, sigma{}, q14{}, q50{}, q86{};
+  double acceptance = 0;
+};
+
+// Summaries of a photo-D chain, dropping `discard` leading steps.
+inline McmcSummary summarize(const PhotodTarget& target, const Chain& chain, std::size_t discard = 0) {
+  if (discard >= chain.steps()) throw InputError("summarize: discard leaves no samples");
+  const std::size_t n = (chain.steps() - discard) * chain.walkers();
+  McmcSummary s;
+  std::array<std::vector<double>, 3> v;
+  for (auto& e : v) e.reserve(n);
+  for (std::size_t t = discard; t < chain.steps(); ++t)
+    for (std::size_t w = 0; w < chain.walkers(); ++w) {
+      const double* x = chain.at(t, w);
+      v[0].push_back(target.mr(x[0], x[1]));
+      v[1].push_back(x[1]);
+      v[2].push_back(x[2]);
+    }
+  auto q = [&](const std::vector<double>& sorted, double p) {
+    const double pos = p * static_cast<double>(n - 1);
+    const auto lo = static_cast<std::size_t>(pos);
+    const std::size_t hi = std::min(lo + 1, n - 1);
+    return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+  };
+  for (std::size_t d = 0; d < 3; ++d) {
+    double m = 0;
+    for (double x : v[d]) m += x;
+    m /= static_cast<double>(n);
+    double ss = 0;
+    for (double x : v[d]) ss += (x - m) * (x - m);
+    s.mean[d] = m;
+    s.sigma[d] = std::sqrt(ss / static_cast<double>(n));
+    std::sort(v[d].begin(), v[d].end());
+    s.q14[d] = q(v[d], 0.14);
+    s.q50[d] = q(v[d], 0.50);
+    s.q86[d] = q(v[d], 0.86);
+  }
+  return s;
+}
+
+/* McmcSettings: ensemble MCMC per star — walkers, steps, burn-in steps dropped from the
+   summaries, and the stretch-move scale. photo-D's setting is 4 walkers × 500 steps. */
+struct McmcSettings {
+  std::size_t walkers = 4;
+  std::size_t steps = 500;
+  std::size_t burn_in = 100;
+  StretchMove move{};
+  ArPriorBound ar{};
+};
+
+/* McmcResult: a star's summary and its status: 0 = ok, 1 = bad input (NaN/missing colour,
+   non-positive error, NaN r), 2 = prior zero on every node. Bad stars get NaN summaries. */
+struct McmcResult {
+  McmcSummary summary;
+  int status = 0;
+};
+
+// One star: target, start, ensemble run, summary. `rng` drives everything.
+inline McmcResult mcmc_posterior(const LocusModel& model, const PriorMaps& priors, const Extinction& ext,
+                                 const PhotodStar& star, const McmcSettings& set, Rng& rng) {
+  McmcResult res;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  auto fail = [&](int status) {
+    res.status = status;
+    res.summary.mean.fill(nan), res.summary.sigma.fill(nan), res.summary.q14.fill(nan);
+    res.summary.q50.fill(nan), res.summary.q86.fill(nan);
+    res.summary.acceptance = nan;
+    return res;
+  };
+  bool valid = !std::isnan(star.r) && std::isfinite(star.ar_sfd);
+  for (std::size_t c = 0; c < n_colours; ++c)
+    valid = valid && std::isfinite(star.colour[c]) && std::isfinite(star.error[c]) && star.error[c] > 0;
+  if (!valid) return fail(1);
+  const PhotodTarget target = PhotodTarget::for_star(model, priors, ext, star, set.ar);
+  std::vector<double> start;
+  try {
+    start = target.start(set.walkers, rng);
+  } catch (const InputError&) {
+    return fail(2);
+  }
+  EnsembleSampler<StretchMove> sampler(set.walkers, PhotodTarget::dim, set.move);
+  sampler.run(target, start, set.steps, rng);
+  res.summary = summarize(target, sampler.chain(), std::min(set.burn_in, set.steps - 1));
+  res.summary.acceptance = sampler.mean_acceptance_fraction();
+  return res;
+}
+
+// A catalogue: star i uses rng.split(i), so results do not depend on the thread count.
+inline std::vector<McmcResult> mcmc_posterior(const LocusModel& model, const PriorMaps& priors,
+                                              const Extinction& ext, std::span<const PhotodStar> stars,
+                                              const McmcSettings& set, const Rng& rng, std::size_t threads = 0) {
+  std::vector<McmcResult> out(stars.size());
+  parallel_for(
+      stars.size(), 8,
+      [&](std::size_t i) {
+        Rng r = rng.split(i);
+        out[i] = mcmc_posterior(model, priors, ext, stars[i], set, r);
+      },
+      threads);
+  return out;
+}
+
+}  // namespace locus::bayes
