@@ -3,11 +3,16 @@
 //
 //   simulate_patch [--out patch.csv|patch.fits] [--l 35] [--b 30] [--area 10] [--ar 0.10]
 //                  [--seed 1] [--errors coadd|single_visit|sdss_like] [--galaxy biased|corrected]
-//                  [--snr5] [--threads N] [--progress]
+//                  [--snr5] [--threads N] [--progress] [--locus builtin|PATH]
 //
-// The defaults are the docs' 10 deg² patch (of the order of 440,000 stars).
+// The defaults are the docs' 10 deg² patch (of the order of 440,000 stars). Colours come from
+// the nearest node of a locus table: by default the full-resolution photo-D 10 Gyr table in
+// ../shared/data when it is present (as photo-D's own simulation uses), otherwise the library's
+// built-in (every 10th node) table; --locus chooses explicitly.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <memory>
 #include <string>
 
 #include <locus/io/csv.hpp>
@@ -22,6 +27,8 @@ int main(int argc, char** argv) {
     spec.progress = Progress::Show::automatic;
     std::string out = "patch.csv";
     std::uint64_t seed = 1;
+    std::string locus_path = LOCUS_SHARED_DATA "/photod/locus/SDSSDSEDlocus_10Gyr.txt";
+    if (!std::filesystem::exists(locus_path)) locus_path = "builtin";
     for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];
       auto next = [&]() -> std::string {
@@ -43,9 +50,12 @@ int main(int argc, char** argv) {
       } else if (a == "--snr5") spec.require_snr5 = true;
       else if (a == "--threads") spec.threads = std::stoull(next());
       else if (a == "--progress") spec.progress = Progress::Show::always;
+      else if (a == "--locus") locus_path = next();
       else throw ConfigError("simulate_patch: unknown option " + a);
     }
 
+    if (locus_path != "builtin")
+      spec.locus = std::make_shared<const bayes::LocusModel>(bayes::LocusModel::load(locus_path));
     Rng rng(seed);
     sim::PatchStats st;
     const auto t0 = std::chrono::steady_clock::now();
@@ -65,8 +75,8 @@ int main(int argc, char** argv) {
     const double sim_s = std::chrono::duration<double>(t1 - t0).count();
     const double write_s = std::chrono::duration<double>(t2 - t1).count();
 
-    std::printf("patch (l, b) = (%.2f, %.2f), %.3g deg2, SFD A_r = %.3f\n", spec.l_deg, spec.b_deg, spec.area_deg2,
-                spec.ar_sfd);
+    std::printf("patch (l, b) = (%.2f, %.2f), %.3g deg2, SFD A_r = %.3f; locus: %s\n", spec.l_deg, spec.b_deg,
+                spec.area_deg2, spec.ar_sfd, locus_path.c_str());
     std::printf("expected before cuts: thin %.0f, thick %.0f, halo %.0f\n", st.expected[0], st.expected[1],
                 st.expected[2]);
     std::printf("generated %llu; removed: [Fe/H]/Mr range %llu, r/u cut %llu, SNR %llu; kept %llu\n",
