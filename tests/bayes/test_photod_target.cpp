@@ -207,7 +207,8 @@ TEST_CASE("PhotodTarget input checks and start()") {
   const auto dead = PhotodTarget::for_star(model, none, ext, star);
   CHECK_THROWS_AS(dead.start(4, rng), locus::InputError);
   const std::vector<PhotodStar> stars{star, bad};
-  const auto res = mcmc_posterior(model, none, ext, stars, McmcSettings{}, locus::Rng(1), 1);
+  const PhotodModel pm_none(model, none, ext);
+  const auto res = mcmc_posterior(pm_none, stars, McmcSettings{}, locus::Rng(1), 1);
   CHECK(res[0].status == 2);
   CHECK(res[1].status == 1);
   CHECK(std::isnan(res[0].summary.mean[0]));
@@ -231,7 +232,8 @@ TEST_CASE("S82 stars: MCMC posterior means agree with the grid posterior within 
   set.burn_in = 500;
   std::vector<PhotodStar> subset;
   for (std::size_t i = 0; i < stars.size(); i += 400) subset.push_back(stars[i]);
-  const auto res = mcmc_posterior(model, priors, ext, subset, set, locus::Rng(2025));
+  const PhotodModel pm(model, priors, ext);
+  const auto res = mcmc_posterior(pm, subset, set, locus::Rng(2025));
   double worst = 0;
   for (std::size_t i = 0; i < subset.size(); ++i) {
     REQUIRE(res[i].status == 0);
@@ -256,8 +258,9 @@ TEST_CASE("catalogue MCMC is deterministic whatever the thread count") {
   const Extinction ext;
   const auto all = read_s82(s82_dir + "s82_calibstars.csv");
   const std::vector<PhotodStar> stars(all.begin(), all.begin() + 20);
-  const auto a = mcmc_posterior(model, priors, ext, stars, McmcSettings{}, locus::Rng(5), 1);
-  const auto b = mcmc_posterior(model, priors, ext, stars, McmcSettings{}, locus::Rng(5), 2);
+  const PhotodModel pm(model, priors, ext);
+  const auto a = mcmc_posterior(pm, stars, McmcSettings{}, locus::Rng(5), 1);
+  const auto b = mcmc_posterior(pm, stars, McmcSettings{}, locus::Rng(5), 2);
   for (std::size_t i = 0; i < stars.size(); ++i) {
     CHECK(a[i].status == 0);
     for (int d = 0; d < 3; ++d) {
@@ -265,4 +268,72 @@ TEST_CASE("catalogue MCMC is deterministic whatever the thread count") {
       CHECK(a[i].summary.q86[d] == b[i].summary.q86[d]);
     }
   }
+}
+
+TEST_CASE("start(): PhotodModel and PriorMap paths agree; extinction far outside the prior box") {
+  const LocusModel model = LocusModel::builtin();
+  const PriorMaps priors = PriorMaps::load_csv(s82_dir + "priors_s82_pix0.csv");
+  const Extinction ext;
+  const PhotodModel pm(model, priors, ext);
+  // A star made from node n with colours shifted by −0.6 A_r (negative extinction) and one
+  // shifted by +3 A_r (far beyond Ar_max = 0.36): the best Ar of most nodes lies tens of σ
+  // outside [0, Ar_max], where the start's Gaussian integral uses the Mills-ratio tail.
+  const std::size_t n = model.index(model.n_t() * 2 / 3, model.n_feh() / 2);
+  for (double shift : {-0.6, 0.0, 3.0}) {
+    PhotodStar star;
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      star.colour[c] = model.colour(c, n) + ext.colour_coefficient(c) * shift;
+      star.error[c] = 0.005;
+    }
+    star.r = 19.0;
+    star.ar_sfd = 0.2;
+    const PhotodTarget fast(pm, star), slow = PhotodTarget::for_star(model, priors, ext, star);
+    locus::Rng r1(8), r2(8);
+    const auto a = fast.start(8, r1), b = slow.start(8, r2);
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i] == doctest::Approx(b[i]).epsilon(1e-14));
+    for (std::size_t w = 0; w < 8; ++w) {
+      const std::span<const double> x(a.data() + 3 * w, 3);
+      CHECK(std::isfinite(fast(x)));
+      CHECK(fast(x) == doctest::Approx(slow(x)).epsilon(1e-12));
+      if (shift < 0) CHECK(x[2] < 0.02);
+      if (shift > 1) CHECK(x[2] > fast.ar_max() - 0.02);
+      if (shift == 0.0) {  // the generating node's neighbourhood
+        CHECK(std::abs(x[1] - model.feh(n)) < 0.35);
+        CHECK(std::abs(x[2]) < 0.05);
+      }
+    }
+  }
+}
+
+TEST_CASE("summarize(): moments and quantiles equal Chain's (sorting) computation") {
+  const LocusModel model = LocusModel::builtin();
+  const PriorMaps priors = PriorMaps::load_csv(s82_dir + "priors_s82_pix0.csv");
+  const Extinction ext;
+  const PhotodModel pm(model, priors, ext);
+  PhotodStar star;
+  star.colour = {1.2, 0.45, 0.17, 0.08};
+  star.error = {0.03, 0.02, 0.02, 0.025};
+  star.r = 18.7;
+  star.ar_sfd = 0.2;
+  const PhotodTarget target(pm, star);
+  locus::Rng rng(4);
+  EnsembleSampler<> s(6, 3);
+  s.run(target, target.start(6, rng), 300, rng);
+  const auto sum = summarize(target, s.chain(), 50);
+  const auto m = s.chain().mean(50), sd = s.chain().stddev(50);
+  for (std::size_t d : {1u, 2u}) {
+    CHECK(sum.mean[d] == doctest::Approx(m[d]).epsilon(1e-12));
+    CHECK(sum.sigma[d] == doctest::Approx(sd[d]).epsilon(1e-10));
+    CHECK(sum.q14[d] == s.chain().quantile(d, 0.14, 50));
+    CHECK(sum.q50[d] == s.chain().quantile(d, 0.50, 50));
+    CHECK(sum.q86[d] == s.chain().quantile(d, 0.86, 50));
+  }
+  // Mr is the model's Mr at each sample's (t, [Fe/H]).
+  double mr = 0;
+  for (std::size_t t = 50; t < 300; ++t)
+    for (std::size_t w = 0; w < 6; ++w) mr += model.interpolate(s.chain().at(t, w)[0], s.chain().at(t, w)[1])->mr;
+  CHECK(sum.mean[0] == doctest::Approx(mr / (250 * 6)).epsilon(1e-12));
+  CHECK(sum.q14[0] < sum.q50[0]);
+  CHECK(sum.q50[0] < sum.q86[0]);
 }

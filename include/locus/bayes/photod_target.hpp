@@ -49,12 +49,43 @@ struct ArPriorBound {
   double max_for(double ar_sfd) const { return scale * ar_sfd + offset; }
 };
 
+/* PhotodModel
+   What every star's target shares: the locus model, the prior maps, the extinction law and,
+   tabulated once, log prior(Mr_n, [Fe/H]_n) for every node n and r bin (27 × nodes; −∞
+   where the prior is 0). The model and the priors are held by reference and must outlive
+   the PhotodModel and its targets. */
+class PhotodModel {
+ public:
+  PhotodModel(const LocusModel& model, const PriorMaps& priors, Extinction ext = {})
+      : model_(&model), priors_(&priors), ext_(std::move(ext)) {
+    const auto p = priors.on_nodes(model);
+    log_prior_.resize(p.size());
+    for (std::size_t i = 0; i < p.size(); ++i)
+      log_prior_[i] = p[i] > 0 ? std::log(p[i]) : -std::numeric_limits<double>::infinity();
+  }
+  const LocusModel& locus() const { return *model_; }
+  const PriorMaps& priors() const { return *priors_; }
+  const Extinction& extinction() const { return ext_; }
+  // log prior on the nodes of r bin `bin`, model.size() values.
+  const double* log_node_prior(std::size_t bin) const { return log_prior_.data() + bin * model_->size(); }
+
+ private:
+  const LocusModel* model_;
+  const PriorMaps* priors_;
+  Extinction ext_;
+  std::vector<double> log_prior_;
+};
+
 /* PhotodTarget
    log π(t, [Fe/H], Ar) up to a constant, for one star:
      log prior(Mr(t,f), f) − χ²(t, f, Ar)/2 inside the model's (t, [Fe/H]) rectangle and
      0 ≤ Ar ≤ ar_max(); −∞ outside or where the prior is 0.
-   - Holds references to the model and the prior map: both must outlive the target.
-   - operator()(x) is the LogProbability the samplers take (x.size() == 3).
+   - Built from a PhotodModel (fast: node priors come from its table) or from a model, one
+     prior map and an extinction law (node priors are then evaluated in start()). Holds
+     references: the model, map or PhotodModel must outlive the target.
+   - operator()(x) is the LogProbability the samplers take (x.size() == 3). Its bilinear
+     interpolation is LocusModel::interpolate's, with an O(1) cell search for near-regular
+     axes.
    - mr(t, feh) maps a sample's t to Mr.
    - start(nwalkers, rng): initial walkers drawn from the grid posterior. Each node gets its
      posterior mass prior · ∫₀^Ar_max exp(−χ²/2) dAr (closed form: χ² is quadratic in Ar);
@@ -63,7 +94,8 @@ struct ArPriorBound {
      from the node's truncated normal, keeping only points with a finite log π (else the
      node itself). Well-separated modes (dwarf/giant) get their share of walkers to within
      one walker: the stretch move rarely carries a walker from one mode to the other, so
-     the start, not the chain, sets the mode fractions.
+     the start, not the chain, sets the mode fractions. Nodes whose weight bound is below
+     e^−30 of the best are given weight 0.
    - Throws InputError when a colour or error is not finite, an error is ≤ 0, r is NaN or
      ar_max is not positive; start() throws InputError when no node has a positive prior. */
 class PhotodTarget {
@@ -71,18 +103,15 @@ class PhotodTarget {
   PhotodTarget(const LocusModel& model, const PriorMap& prior, const Extinction& ext, const PhotodStar& star,
                ArPriorBound ar = {})
       : model_(&model), prior_(&prior), ar_max_(ar.max_for(star.ar_sfd)) {
-    for (std::size_t c = 0; c < n_colours; ++c) {
-      if (!std::isfinite(star.colour[c]) || !std::isfinite(star.error[c]) || !(star.error[c] > 0))
-        throw InputError("PhotodTarget: colour " + std::string(colour_names[c]) +
-                         " or its error is missing, not finite or not positive");
-      obs_[c] = star.colour[c];
-      ivar_[c] = 1.0 / (star.error[c] * star.error[c]);
-      k_[c] = ext.colour_coefficient(c);
-    }
-    if (!(ar_max_ > 0) || !std::isfinite(ar_max_))
-      throw InputError("PhotodTarget: the Ar prior upper bound " + std::to_string(ar_max_) + " is not positive");
-    // Σ k²/σ², the curvature of χ² in Ar (the same for every node).
-    for (std::size_t c = 0; c < n_colours; ++c) kk_ += k_[c] * k_[c] * ivar_[c];
+    init(ext, star);
+  }
+  PhotodTarget(const PhotodModel& pm, const PhotodStar& star, ArPriorBound ar = {})
+      : model_(&pm.locus()), ar_max_(ar.max_for(star.ar_sfd)) {
+    const int bin = PriorMaps::bin_index(star.r);
+    if (bin < 0) throw InputError("PhotodTarget: r magnitude is NaN");
+    prior_ = &pm.priors().map(static_cast<std::size_t>(bin));
+    log_node_prior_ = pm.log_node_prior(static_cast<std::size_t>(bin));
+    init(pm.extinction(), star);
   }
 
   // The target for a star, with the prior map of its r bin (photo-D's bin rule).
@@ -101,21 +130,22 @@ class PhotodTarget {
     constexpr double minus_inf = -std::numeric_limits<double>::infinity();
     const double t = x[0], f = x[1], a = x[2];
     if (!(a >= 0.0 && a <= ar_max_)) return minus_inf;
-    const auto p = model_->interpolate(t, f);
-    if (!p) return minus_inf;
-    const double pr = prior_->density(p->mr, f);
+    Cell c;
+    if (!cell(t, f, c)) return minus_inf;
+    const double mr = c.mix(model_->mr_data());
+    const double pr = prior_->density(mr, f);
     if (!(pr > 0)) return minus_inf;
     double chi2 = 0;
-    for (std::size_t c = 0; c < n_colours; ++c) {
-      const double d = obs_[c] - p->colour[c] - k_[c] * a;
-      chi2 += d * d * ivar_[c];
+    for (std::size_t k = 0; k < n_colours; ++k) {
+      const double d = obs_[k] - c.mix(model_->colour_data(k)) - k_[k] * a;
+      chi2 += d * d * ivar_[k];
     }
     return std::log(pr) - 0.5 * chi2;
   }
 
   double mr(double t, double feh) const {
-    const auto p = model_->interpolate(t, feh);
-    return p ? p->mr : std::numeric_limits<double>::quiet_NaN();
+    Cell c;
+    return cell(t, feh, c) ? c.mix(model_->mr_data()) : std::numeric_limits<double>::quiet_NaN();
   }
 
   std::vector<double> start(std::size_t nwalkers, Rng& rng) const {
@@ -124,40 +154,58 @@ class PhotodTarget {
     constexpr double minus_inf = -std::numeric_limits<double>::infinity();
     const double sigma_a = 1.0 / std::sqrt(kk_);
     auto& w = scratch_;
-    w.log_mass.assign(n, minus_inf);
+    w.log_mass.resize(n);
     w.centre.resize(n);
     w.chi2_0.resize(n);
-    // Pass 1: χ² = χ²₀ + (Ar − Ar*)²/σ² per node; the value at the best Ar inside the box
-    // bounds the node's weight and lets pass 2 skip hopeless nodes.
+    const double* lp = log_node_prior_;
+    if (!lp) {
+      w.log_prior.resize(n);
+      for (std::size_t k = 0; k < n; ++k) {
+        const double p = prior_->density(m.mr(k), m.feh(k));
+        w.log_prior[k] = p > 0 ? std::log(p) : minus_inf;
+      }
+      lp = w.log_prior.data();
+    }
+    // Pass 1 (vectorisable): χ² = χ²₀ + (Ar − Ar*)²/σ² per node; the value at the best Ar
+    // inside the box bounds the node's weight and lets pass 2 skip hopeless nodes.
+    const double* col[n_colours];
+    for (std::size_t c = 0; c < n_colours; ++c) col[c] = m.colour_data(c);
+    const double inv_kk = 1.0 / kk_;
     double top = minus_inf;
     for (std::size_t k = 0; k < n; ++k) {
-      const double pr = prior_->density(m.mr(k), m.feh(k));
-      if (!(pr > 0)) continue;
       double kd = 0, dd = 0;
       for (std::size_t c = 0; c < n_colours; ++c) {
-        const double d = obs_[c] - m.colour(c, k);
+        const double d = obs_[c] - col[c][k];
         kd += k_[c] * d * ivar_[c];
         dd += d * d * ivar_[c];
       }
-      w.centre[k] = kd / kk_;
-      w.chi2_0[k] = dd - kd * w.centre[k];
-      const double a = std::clamp(w.centre[k], 0.0, ar_max_);
-      w.log_mass[k] = std::log(pr) - 0.5 * (w.chi2_0[k] + kk_ * (a - w.centre[k]) * (a - w.centre[k]));
-      top = std::max(top, w.log_mass[k]);
+      const double centre = kd * inv_kk;
+      const double chi2_0 = dd - kd * centre;
+      const double a = std::clamp(centre, 0.0, ar_max_);
+      const double bound = lp[k] - 0.5 * (chi2_0 + kk_ * (a - centre) * (a - centre));
+      w.centre[k] = centre;
+      w.chi2_0[k] = chi2_0;
+      w.log_mass[k] = bound;
+      top = std::max(top, bound);
     }
     if (!std::isfinite(top)) throw InputError("PhotodTarget::start: the prior is zero on every model node");
-    // Pass 2: the node's posterior mass, prior · ∫₀^Ar_max exp(−χ²/2) dAr (a Gaussian
-    // integral), for nodes within e^−40 of the best bound; the rest get weight 0.
-    double top_mass = minus_inf;
+    // Pass 2: the node's posterior mass relative to the best bound,
+    //   exp(bound − top) · R,  R = ∫₀^Ar_max exp(−(χ² − χ²_clip)/2) dAr / (σ√(2π)),
+    // the normal probability of [0, Ar_max] rescaled by exp(δ²/2) when the unconstrained
+    // best Ar lies δσ outside (so R stays O(1/δ) instead of underflowing).
+    const double width = ar_max_ / sigma_a;
     for (std::size_t k = 0; k < n; ++k) {
-      if (!(w.log_mass[k] > top - 40)) {
-        w.log_mass[k] = minus_inf;
+      const double bound = w.log_mass[k];
+      if (!(bound > top - 30)) {
+        w.log_mass[k] = 0;
         continue;
       }
-      const double alpha = -w.centre[k] / sigma_a, beta = (ar_max_ - w.centre[k]) / sigma_a;
-      w.log_mass[k] = std::log(prior_->density(m.mr(k), m.feh(k))) - 0.5 * w.chi2_0[k] +
-                      detail_log_normal_interval(alpha, beta);
-      top_mass = std::max(top_mass, w.log_mass[k]);
+      const double alpha = -w.centre[k] / sigma_a, beta = alpha + width;
+      double r;
+      if (alpha >= 0) r = scaled_tail_difference(alpha, beta);
+      else if (beta <= 0) r = scaled_tail_difference(-beta, -alpha);
+      else r = 0.5 * (std::erfc(-beta / std::numbers::sqrt2) - std::erfc(-alpha / std::numbers::sqrt2));
+      w.log_mass[k] = std::exp(bound - top) * r;  // now the (relative) mass
     }
     // The CDF runs t-major (all tracks at one t, then the next t): t is the evolutionary
     // position, so the giant branch and the main sequence occupy separate stretches of the
@@ -166,10 +214,7 @@ class PhotodTarget {
     cdf.resize(n);
     const std::size_t nf = m.n_feh();
     double total = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t k = m.index(i / nf, i % nf);
-      cdf[i] = (total += std::exp(w.log_mass[k] - top_mass));
-    }
+    for (std::size_t i = 0; i < n; ++i) cdf[i] = (total += w.log_mass[m.index(i / nf, i % nf)]);
 
     const auto& ts = m.t_values();
     const auto& fs = m.feh_values();
@@ -180,8 +225,7 @@ class PhotodTarget {
       return 0.5 * std::min(lo, hi);
     };
     std::vector<double> out(nwalkers * dim);
-    // Systematic resampling: walker j takes the node where the CDF crosses (u + j)/K, so
-    // each mode receives its share of walkers to within one.
+    // Systematic resampling: walker j takes the node where the CDF crosses (u + j)/K.
     const double u0 = rng.uniform();
     std::size_t i = 0;
     for (std::size_t j = 0; j < nwalkers; ++j) {
@@ -199,7 +243,8 @@ class PhotodTarget {
         // point near the nearer bound.
         x[2] = w.centre[k] + sigma_a * rng.normal();
         if (!(x[2] >= 0 && x[2] <= ar_max_))
-          x[2] = std::clamp(w.centre[k], 0.0, ar_max_) + (w.centre[k] < 0 ? 1 : -1) * std::min(sigma_a, 0.5 * ar_max_) * rng.uniform();
+          x[2] = std::clamp(w.centre[k], 0.0, ar_max_) +
+                 (w.centre[k] < 0 ? 1 : -1) * std::min(sigma_a, 0.5 * ar_max_) * rng.uniform();
         ok = std::isfinite((*this)(std::span<const double>(x, dim)));
       }
       if (!ok) {
@@ -212,35 +257,79 @@ class PhotodTarget {
   }
 
  private:
+  // The four nodes around (t, f) and their bilinear weights.
+  struct Cell {
+    std::size_t n00, n10, n01, n11;
+    double w00, w10, w01, w11;
+    double mix(const double* v) const { return w00 * v[n00] + w10 * v[n10] + w01 * v[n01] + w11 * v[n11]; }
+  };
+  // Cell index i with axis[i] <= x <= axis[i+1] (LocusModel::interpolate's convention: the
+  // last cell for x == axis.back()), found from a uniform-spacing guess and corrected.
+  static std::pair<std::size_t, double> locate(const std::vector<double>& axis, double x, double inv_step) {
+    const std::size_t n = axis.size();
+    if (n == 1) return {0, 0.0};
+    double g = (x - axis[0]) * inv_step;
+    std::size_t i = g <= 0 ? 0 : std::min(static_cast<std::size_t>(g), n - 2);
+    for (int s = 0; s < 4 && i > 0 && axis[i] > x; ++s) --i;
+    for (int s = 0; s < 4 && i + 2 < n && axis[i + 1] <= x; ++s) ++i;
+    if (axis[i] > x || (axis[i + 1] <= x && i + 2 < n)) {  // far from uniform: bisect
+      i = static_cast<std::size_t>(std::upper_bound(axis.begin(), axis.end(), x) - axis.begin());
+      i = std::min<std::size_t>(i == 0 ? 0 : i - 1, n - 2);
+    }
+    return {i, (x - axis[i]) / (axis[i + 1] - axis[i])};
+  }
+  bool cell(double t, double f, Cell& c) const {
+    if (!model_->contains(t, f)) return false;
+    const auto [i, ft] = locate(model_->t_values(), t, inv_dt_);
+    const auto [j, ff] = locate(model_->feh_values(), f, inv_df_);
+    const std::size_t nt = model_->n_t();
+    const std::size_t i1 = model_->n_t() > 1 ? i + 1 : i, j1 = model_->n_feh() > 1 ? j + 1 : j;
+    c.n00 = j * nt + i, c.n10 = j * nt + i1, c.n01 = j1 * nt + i, c.n11 = j1 * nt + i1;
+    c.w00 = (1 - ft) * (1 - ff), c.w10 = ft * (1 - ff), c.w01 = (1 - ft) * ff, c.w11 = ft * ff;
+    return true;
+  }
+  void init(const Extinction& ext, const PhotodStar& star) {
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      if (!std::isfinite(star.colour[c]) || !std::isfinite(star.error[c]) || !(star.error[c] > 0))
+        throw InputError("PhotodTarget: colour " + std::string(colour_names[c]) +
+                         " or its error is missing, not finite or not positive");
+      obs_[c] = star.colour[c];
+      ivar_[c] = 1.0 / (star.error[c] * star.error[c]);
+      k_[c] = ext.colour_coefficient(c);
+    }
+    if (!(ar_max_ > 0) || !std::isfinite(ar_max_))
+      throw InputError("PhotodTarget: the Ar prior upper bound " + std::to_string(ar_max_) + " is not positive");
+    // Σ k²/σ², the curvature of χ² in Ar (the same for every node).
+    for (std::size_t c = 0; c < n_colours; ++c) kk_ += k_[c] * k_[c] * ivar_[c];
+    const auto& ts = model_->t_values();
+    const auto& fs = model_->feh_values();
+    inv_dt_ = ts.size() > 1 ? static_cast<double>(ts.size() - 1) / (ts.back() - ts.front()) : 0.0;
+    inv_df_ = fs.size() > 1 ? static_cast<double>(fs.size() - 1) / (fs.back() - fs.front()) : 0.0;
+  }
+  // exp(x²/2) Φ̄(x), Φ̄ the standard normal upper tail; past x = 25 the asymptotic Mills
+  // ratio (1 − 1/x² + 3/x⁴)/(x√(2π)), relative error < 1e-7 there.
+  static double scaled_tail(double x) {
+    if (x < 25) return 0.5 * std::exp(0.5 * x * x) * std::erfc(x / std::numbers::sqrt2);
+    const double x2 = x * x;
+    return (1 - 1 / x2 + 3 / (x2 * x2)) / (x * std::sqrt(2 * std::numbers::pi));
+  }
+  // exp(a²/2) (Φ̄(a) − Φ̄(b)) for 0 ≤ a ≤ b: the probability of [a, b] rescaled by the
+  // density ratio at a, so it stays O(1/a) instead of underflowing.
+  static double scaled_tail_difference(double a, double b) {
+    return scaled_tail(a) - std::exp(-0.5 * (b * b - a * a)) * scaled_tail(b);
+  }
+
   const LocusModel* model_;
-  const PriorMap* prior_;
+  const PriorMap* prior_ = nullptr;
+  const double* log_node_prior_ = nullptr;
   double ar_max_;
   std::array<double, n_colours> obs_{}, ivar_{}, k_{};
-  double kk_ = 0;
+  double kk_ = 0, inv_dt_ = 0, inv_df_ = 0;
   // Scratch for start(), reused between calls; a target is used by one thread at a time.
   struct Scratch {
-    std::vector<double> log_mass, centre, chi2_0, cdf;
+    std::vector<double> log_mass, centre, chi2_0, cdf, log_prior;
   };
   mutable Scratch scratch_;
-
-  // log Φ̄(x) = log P(N(0,1) > x), accurate in the far tail (asymptotic series past x = 20).
-  static double log_upper_tail(double x) {
-    if (x < 20) return std::log(0.5 * std::erfc(x / std::numbers::sqrt2));
-    const double x2 = x * x;
-    return -0.5 * x2 - std::log(x * std::sqrt(2 * std::numbers::pi)) + std::log1p(-1 / x2 + 3 / (x2 * x2));
-  }
-  // log(σ√(2π) · P(α < N(0,1) < β)) up to the constant log σ√(2π) shared by all nodes.
-  static double detail_log_normal_interval(double alpha, double beta) {
-    if (alpha >= 0) {  // both bounds in the upper tail
-      const double la = log_upper_tail(alpha), lb = log_upper_tail(beta);
-      return la + std::log1p(-std::exp(lb - la));
-    }
-    if (beta <= 0) {  // both in the lower tail: mirror
-      const double la = log_upper_tail(-beta), lb = log_upper_tail(-alpha);
-      return la + std::log1p(-std::exp(lb - la));
-    }
-    return std::log1p(-std::exp(log_upper_tail(beta)) - std::exp(log_upper_tail(-alpha)));
-  }
 };
 
 /* McmcSummary: posterior summaries of (Mr, [Fe/H], Ar) from a chain of (t, [Fe/H], Ar):
@@ -265,11 +354,16 @@ inline McmcSummary summarize(const PhotodTarget& target, const Chain& chain, std
       v[1].push_back(x[1]);
       v[2].push_back(x[2]);
     }
-  auto q = [&](const std::vector<double>& sorted, double p) {
+  // Quantiles by selection (O(n), no full sort): the order statistic at floor(p(n−1)) and
+  // the smallest value above it, interpolated linearly (numpy's default method).
+  auto q = [&](std::vector<double>& x, double p) {
     const double pos = p * static_cast<double>(n - 1);
     const auto lo = static_cast<std::size_t>(pos);
-    const std::size_t hi = std::min(lo + 1, n - 1);
-    return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+    std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(lo), x.end());
+    const double a = x[lo];
+    if (lo + 1 >= n) return a;
+    const double b = *std::min_element(x.begin() + static_cast<std::ptrdiff_t>(lo) + 1, x.end());
+    return a + (pos - static_cast<double>(lo)) * (b - a);
   };
   for (std::size_t d = 0; d < 3; ++d) {
     double m = 0;
@@ -279,9 +373,8 @@ inline McmcSummary summarize(const PhotodTarget& target, const Chain& chain, std
     for (double x : v[d]) ss += (x - m) * (x - m);
     s.mean[d] = m;
     s.sigma[d] = std::sqrt(ss / static_cast<double>(n));
-    std::sort(v[d].begin(), v[d].end());
-    s.q14[d] = q(v[d], 0.14);
     s.q50[d] = q(v[d], 0.50);
+    s.q14[d] = q(v[d], 0.14);
     s.q86[d] = q(v[d], 0.86);
   }
   return s;
@@ -305,8 +398,7 @@ struct McmcResult {
 };
 
 // One star: target, start, ensemble run, summary. `rng` drives everything.
-inline McmcResult mcmc_posterior(const LocusModel& model, const PriorMaps& priors, const Extinction& ext,
-                                 const PhotodStar& star, const McmcSettings& set, Rng& rng) {
+inline McmcResult mcmc_posterior(const PhotodModel& pm, const PhotodStar& star, const McmcSettings& set, Rng& rng) {
   McmcResult res;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   auto fail = [&](int status) {
@@ -319,8 +411,8 @@ inline McmcResult mcmc_posterior(const LocusModel& model, const PriorMaps& prior
   bool valid = !std::isnan(star.r) && std::isfinite(star.ar_sfd);
   for (std::size_t c = 0; c < n_colours; ++c)
     valid = valid && std::isfinite(star.colour[c]) && std::isfinite(star.error[c]) && star.error[c] > 0;
-  if (!valid) return fail(1);
-  const PhotodTarget target = PhotodTarget::for_star(model, priors, ext, star, set.ar);
+  if (!valid || !(set.ar.max_for(star.ar_sfd) > 0)) return fail(1);
+  const PhotodTarget target(pm, star, set.ar);
   std::vector<double> start;
   try {
     start = target.start(set.walkers, rng);
@@ -335,15 +427,14 @@ inline McmcResult mcmc_posterior(const LocusModel& model, const PriorMaps& prior
 }
 
 // A catalogue: star i uses rng.split(i), so results do not depend on the thread count.
-inline std::vector<McmcResult> mcmc_posterior(const LocusModel& model, const PriorMaps& priors,
-                                              const Extinction& ext, std::span<const PhotodStar> stars,
+inline std::vector<McmcResult> mcmc_posterior(const PhotodModel& pm, std::span<const PhotodStar> stars,
                                               const McmcSettings& set, const Rng& rng, std::size_t threads = 0) {
   std::vector<McmcResult> out(stars.size());
   parallel_for(
       stars.size(), 8,
       [&](std::size_t i) {
         Rng r = rng.split(i);
-        out[i] = mcmc_posterior(model, priors, ext, stars[i], set, r);
+        out[i] = mcmc_posterior(pm, stars[i], set, r);
       },
       threads);
   return out;
