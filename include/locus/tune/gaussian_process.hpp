@@ -32,6 +32,14 @@
 #include "../core/rng.hpp"
 #include "../core/tensor.hpp"
 
+// GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics
+// (_mm512_undefined_pd) when xsimd's exp/sqrt are inlined here; the warning is spurious.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
 namespace locus::tune {
 
 struct GpHyperparameters {
@@ -46,7 +54,7 @@ struct GpHyperparameters {
 struct GpFitOptions {
   std::size_t restarts = 3;          // starts: the current hyperparameters + (restarts-1) random
   std::size_t max_iterations = 80;   // L-BFGS iterations per start
-  double tolerance = 1e-7;           // relative change of the objective that stops a start
+  double tolerance = 1e-6;           // relative change of the objective that stops a start
   double min_length = 0.02, max_length = 50;
   double min_signal = 0.02, max_signal = 50;
   double min_noise = 1e-8, max_noise = 0.5;
@@ -74,6 +82,17 @@ inline double dot(const double* a, const double* b, std::size_t n) {
   return s;
 }
 
+// y[i] += a * x[i]. Explicit batches: callers pass rows of one buffer, which the compiler
+// cannot prove disjoint, so it would not vectorise the plain loop.
+inline void axpy(double a, const double* x, double* y, std::size_t n) {
+  using B = xsimd::batch<double>;
+  constexpr std::size_t W = B::size;
+  const B av(a);
+  std::size_t i = 0;
+  for (; i + W <= n; i += W) xsimd::fma(av, B::load_unaligned(x + i), B::load_unaligned(y + i)).store_unaligned(y + i);
+  for (; i < n; ++i) y[i] += a * x[i];
+}
+
 // In-place Cholesky of a symmetric positive definite matrix in column-major storage (the
 // lower triangle is read and overwritten with L). Returns false if not positive definite.
 inline bool cholesky(double* a, std::size_t n) {
@@ -85,11 +104,7 @@ inline bool cholesky(double* a, std::size_t n) {
     cj[j] = ljj;
     const double inv = 1.0 / ljj;
     for (std::size_t i = j + 1; i < n; ++i) cj[i] *= inv;
-    for (std::size_t k = j + 1; k < n; ++k) {
-      const double lkj = cj[k];
-      double* ck = a + k * n;
-      for (std::size_t i = k; i < n; ++i) ck[i] -= cj[i] * lkj;
-    }
+    for (std::size_t k = j + 1; k < n; ++k) axpy(-cj[k], cj + k, a + k * n + k, n - k);
   }
   return true;
 }
@@ -99,7 +114,7 @@ inline void forward_solve(const double* l, std::size_t n, double* b, std::size_t
     const double* cj = l + j * n;
     const double zj = b[j] / cj[j];
     b[j] = zj;
-    for (std::size_t i = j + 1; i < n; ++i) b[i] -= cj[i] * zj;
+    axpy(-zj, cj + j + 1, b + j + 1, n - j - 1);
   }
 }
 // Solves Lᵀ x = z in place.
@@ -112,15 +127,48 @@ inline void backward_solve(const double* l, std::size_t n, double* z) {
 
 constexpr double sqrt5 = 2.23606797749978969640917366873128;
 
+// In place: r2[i] <- s²(1 + √5 r + 5r²/3) e^{-√5 r}; if deriv, deriv[i] <- s²(5/3)(1 + √5 r) e^{-√5 r}
+// (the factor of ∂k/∂log l_k that multiplies (Δ_k / l_k)²).
+inline void matern52(double* r2, std::size_t count, double sf2, double* deriv = nullptr) {
+  using B = xsimd::batch<double>;
+  constexpr std::size_t W = B::size;
+  std::size_t i = 0;
+  const B s5(sqrt5), c53(5.0 / 3.0), one(1.0), sf(sf2);
+  for (; i + W <= count; i += W) {
+    const B q = B::load_unaligned(r2 + i);
+    const B r = xsimd::sqrt(q);
+    const B e = xsimd::exp(-s5 * r);
+    const B poly = one + s5 * r;
+    (sf * (poly + c53 * q) * e).store_unaligned(r2 + i);
+    if (deriv) (sf * c53 * poly * e).store_unaligned(deriv + i);
+  }
+  for (; i < count; ++i) {
+    const double q = r2[i], r = std::sqrt(q), e = std::exp(-sqrt5 * r);
+    r2[i] = sf2 * (1 + sqrt5 * r + (5.0 / 3.0) * q) * e;
+    if (deriv) deriv[i] = sf2 * (5.0 / 3.0) * (1 + sqrt5 * r) * e;
+  }
+}
+
 // Pairwise data of a training set, independent of the hyperparameters.
 struct GpPairs {
   std::size_t n = 0, d = 0;
-  std::vector<double> d2;  // pair p = (i<j) in column order: d2[p*d + k] = (x_ik - x_jk)²
+  std::vector<double> d2;  // pair p = (i<j) in column order: d2[k*P + p] = (x_ik - x_jk)², P = n(n-1)/2
+  GpPairs() = default;
+  GpPairs(const double* x, std::size_t n_, std::size_t d_) : n(n_), d(d_), d2(n_ * (n_ - 1) / 2 * d_) {
+    const std::size_t P = n * (n - 1) / 2;
+    std::size_t p = 0;
+    for (std::size_t j = 0; j < n; ++j)
+      for (std::size_t i = j + 1; i < n; ++i, ++p)
+        for (std::size_t k = 0; k < d; ++k) {
+          const double diff = x[i * d + k] - x[j * d + k];
+          d2[k * P + p] = diff * diff;
+        }
+  }
 };
 
 // Likelihood workspace for one optimisation start.
 struct GpWork {
-  std::vector<double> a, linv, alpha, ones_solved, kp, fp, w, g_len;
+  std::vector<double> a, linv, kinv, alpha, ones_solved, kp, fp, w, g_len;
 };
 
 // -log marginal likelihood and its gradient w.r.t. theta = [log s², log l_1..l_d, log σ_n²].
@@ -133,21 +181,15 @@ inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta
   std::vector<double> inv_l2(d);
   for (std::size_t k = 0; k < d; ++k) inv_l2[k] = std::exp(-2 * theta[1 + k]);
   const std::size_t pairs = n * (n - 1) / 2;
-  w.kp.resize(pairs);
+  w.kp.assign(pairs, 0.0);
   w.fp.resize(pairs);
-  w.a.assign(n * n, 0.0);
+  for (std::size_t k = 0; k < d; ++k) axpy(inv_l2[k], pr.d2.data() + k * pairs, w.kp.data(), pairs);  // r², all pairs
+  matern52(w.kp.data(), pairs, sf2, w.fp.data());
+  w.a.resize(n * n);  // only the lower triangle is written and read
   std::size_t p = 0;
   for (std::size_t j = 0; j < n; ++j) {
     w.a[j * n + j] = sf2 + sn2;
-    for (std::size_t i = j + 1; i < n; ++i, ++p) {
-      const double r2 = dot(pr.d2.data() + p * d, inv_l2.data(), d);
-      const double r = std::sqrt(r2);
-      const double e = std::exp(-sqrt5 * r);
-      const double kv = sf2 * (1 + sqrt5 * r + (5.0 / 3.0) * r2) * e;
-      w.kp[p] = kv;
-      w.fp[p] = sf2 * (5.0 / 3.0) * (1 + sqrt5 * r) * e;
-      w.a[j * n + i] = kv;  // lower triangle, column j
-    }
+    for (std::size_t i = j + 1; i < n; ++i, ++p) w.a[j * n + i] = w.kp[p];  // lower triangle, column j
   }
   if (!cholesky(w.a.data(), n)) return std::numeric_limits<double>::infinity();
   const double* l = w.a.data();
@@ -178,32 +220,42 @@ inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta
   const double nlml = 0.5 * fit + logdet + 0.5 * static_cast<double>(n) * std::log(2 * 3.14159265358979323846);
   if (!grad) return nlml;
 
-  // K⁻¹ = L⁻ᵀ L⁻¹: columns of L⁻¹ by forward substitution, then column dot products.
-  w.linv.assign(n * n, 0.0);
-  for (std::size_t j = 0; j < n; ++j) {
-    double* col = w.linv.data() + j * n;
-    col[j] = 1.0;
-    forward_solve(l, n, col, j);
+  // K⁻¹ = L⁻ᵀ L⁻¹. Rows of X = L⁻¹ (row-major, row k has k+1 entries) by forward
+  // substitution over rows, then K⁻¹ = Σ_k x_kᵀ x_k as rank-1 updates of the lower triangle
+  // (row-major). Every inner loop is an axpy over contiguous memory.
+  w.linv.resize(n * n);
+  for (std::size_t k = 0; k < n; ++k) {
+    double* xk = w.linv.data() + k * n;
+    std::fill(xk, xk + k + 1, 0.0);
+    for (std::size_t j = 0; j < k; ++j) {
+      axpy(-l[j * n + k], w.linv.data() + j * n, xk, j + 1);
+    }
+    xk[k] += 1.0;
+    const double inv = 1.0 / l[k * n + k];
+    for (std::size_t c = 0; c <= k; ++c) xk[c] *= inv;
   }
-  // W = ααᵀ - K⁻¹; we need the diagonal and the pairs i<j.
+  w.kinv.resize(n * n);
+  for (std::size_t j = 0; j < n; ++j) std::fill(w.kinv.data() + j * n, w.kinv.data() + j * n + j + 1, 0.0);
+  for (std::size_t k = 0; k < n; ++k) {
+    const double* xk = w.linv.data() + k * n;
+    for (std::size_t j = 0; j <= k; ++j) {
+      axpy(xk[j], xk, w.kinv.data() + j * n, j + 1);  // row j holds K⁻¹(j, 0..j)
+    }
+  }
+  // W = ααᵀ - K⁻¹ on the pairs (i > j, stored in column order like the kernel) and diagonal.
   double trace_w = 0, pair_k = 0;
-  w.g_len.assign(d, 0.0);
   w.w.resize(pairs);
   p = 0;
   for (std::size_t j = 0; j < n; ++j) {
-    const double* cj = w.linv.data() + j * n;
-    const double kinv_jj = dot(cj + j, cj + j, n - j);
-    trace_w += w.alpha[j] * w.alpha[j] - kinv_jj;
+    trace_w += w.alpha[j] * w.alpha[j] - w.kinv[j * n + j];
     for (std::size_t i = j + 1; i < n; ++i, ++p) {
-      const double* ci = w.linv.data() + i * n;
-      const double kinv_ij = dot(ci + i, cj + i, n - i);
-      const double wij = w.alpha[i] * w.alpha[j] - kinv_ij;
+      const double wij = w.alpha[i] * w.alpha[j] - w.kinv[i * n + j];
       pair_k += wij * w.kp[p];
-      const double coef = wij * w.fp[p];
-      const double* dp = pr.d2.data() + p * d;
-      for (std::size_t k = 0; k < d; ++k) w.g_len[k] += coef * dp[k];
+      w.w[p] = wij * w.fp[p];
     }
   }
+  w.g_len.resize(d);
+  for (std::size_t k = 0; k < d; ++k) w.g_len[k] = dot(w.w.data(), pr.d2.data() + k * pairs, pairs);
   // d(-lml)/dθ = -0.5 Σ_ij W_ij ∂K_ij/∂θ; pairs appear twice in the full sum.
   grad[0] = -(pair_k + 0.5 * sf2 * trace_w);
   for (std::size_t k = 0; k < d; ++k) grad[1 + k] = -(w.g_len[k] * inv_l2[k]);
@@ -316,17 +368,7 @@ class GaussianProcess {
                   const GpFitOptions& opt = {}) {
     if (n < 2) throw InputError("GaussianProcess::optimize: need at least 2 observations, got " + std::to_string(n));
     set_data(x, n, d, y);
-    detail::GpPairs pairs;
-    pairs.n = n;
-    pairs.d = d;
-    pairs.d2.resize(n * (n - 1) / 2 * d);
-    std::size_t p = 0;
-    for (std::size_t j = 0; j < n; ++j)
-      for (std::size_t i = j + 1; i < n; ++i, ++p)
-        for (std::size_t k = 0; k < d; ++k) {
-          const double diff = x_[i * d + k] - x_[j * d + k];
-          pairs.d2[p * d + k] = diff * diff;
-        }
+    const detail::GpPairs pairs(x_.data(), n, d);
     double mu = 0, var = 0;
     for (std::size_t i = 0; i < n; ++i) mu += y[i];
     mu /= static_cast<double>(n);
@@ -418,11 +460,7 @@ class GaussianProcess {
   // gradient w.r.t. [log s², log l_1..l_d, log σ_n²] (used by the tests).
   static double log_marginal_likelihood(const double* x, std::size_t n, std::size_t d, const double* y,
                                         const GpHyperparameters& h, std::vector<double>* gradient = nullptr) {
-    detail::GpPairs pairs{n, d, std::vector<double>(n * (n - 1) / 2 * d)};
-    std::size_t p = 0;
-    for (std::size_t j = 0; j < n; ++j)
-      for (std::size_t i = j + 1; i < n; ++i, ++p)
-        for (std::size_t k = 0; k < d; ++k) pairs.d2[p * d + k] = (x[i * d + k] - x[j * d + k]) * (x[i * d + k] - x[j * d + k]);
+    const detail::GpPairs pairs(x, n, d);
     std::vector<double> theta(d + 2);
     theta[0] = std::log(h.signal_variance);
     for (std::size_t k = 0; k < d; ++k) theta[1 + k] = std::log(h.length_scales.at(k));
@@ -439,25 +477,25 @@ class GaussianProcess {
   }
 
   // Latent predictive mean and standard deviation at the m rows of xs (m×d row-major).
-  // Rows are processed in parallel chunks over `threads` (0: locus::num_threads()).
+  // Rows are processed in blocks of 16 (every inner loop runs across the block), and blocks
+  // in parallel over `threads` (0: locus::num_threads()); results do not depend on it.
   void predict(const double* xs, std::size_t m, double* mean, double* sigma, std::size_t threads = 1) const {
     require_fitted();
     parallel_for_chunks(
-        m, 64,
+        m, 8 * block,
         [&](std::size_t, std::size_t b, std::size_t e) {
-          std::vector<double> kv(n_), r2(n_);
-          for (std::size_t row = b; row < e; ++row) {
-            predict_one(xs + row * d_, kv, r2, mean[row], sigma[row]);
-          }
+          std::vector<double> work((n_ + d_) * block);
+          for (std::size_t row = b; row < e; row += block)
+            predict_block(xs + row * d_, std::min(block, e - row), mean + row, sigma + row, work);
         },
         threads);
   }
   std::pair<double, double> predict(std::span<const double> x) const {
     require_fitted();
     if (x.size() != d_) throw InputError("GaussianProcess::predict: expected " + std::to_string(d_) + " inputs, got " + std::to_string(x.size()));
-    std::vector<double> kv(n_), r2(n_);
+    std::vector<double> work((n_ + d_) * block);
     double m = 0, s = 0;
-    predict_one(x.data(), kv, r2, m, s);
+    predict_block(x.data(), 1, &m, &s, work);
     return {m, s};
   }
 
@@ -522,18 +560,57 @@ class GaussianProcess {
         out[i] += diff * diff * w;
       }
     }
-    const double sf2 = hyper_.signal_variance;
-    for (std::size_t i = 0; i < n_; ++i) {
-      const double r2 = out[i], r = std::sqrt(r2);
-      out[i] = sf2 * (1 + detail::sqrt5 * r + (5.0 / 3.0) * r2) * std::exp(-detail::sqrt5 * r);
-    }
+    detail::matern52(out.data(), n_, hyper_.signal_variance);
   }
-  void predict_one(const double* x, std::vector<double>& kv, std::vector<double>& tmp, double& mean, double& sigma) const {
-    kernel_row(x, kv);
-    mean = hyper_.mean + detail::dot(kv.data(), alpha_.data(), n_);
-    detail::forward_solve(l_.data(), n_, kv.data());
-    const double var = hyper_.signal_variance - detail::dot(kv.data(), kv.data(), n_);
-    sigma = var > 0 ? std::sqrt(var) : 0.0;
+  static constexpr std::size_t block = 16;
+  // Predicts `count` (<= block) rows; work holds n×block kernel values and d×block inputs.
+  void predict_block(const double* xs, std::size_t count, double* mean, double* sigma, std::vector<double>& work) const {
+    double* kb = work.data();               // kb[i*block + c] = k(x_i, xs_c)
+    double* xt = work.data() + n_ * block;  // xt[k*block + c] = xs_c[k]
+    std::fill(work.begin(), work.end(), 0.0);
+    for (std::size_t c = 0; c < count; ++c)
+      for (std::size_t k = 0; k < d_; ++k) xt[k * block + c] = xs[c * d_ + k];
+    // Explicit batches: the compiler cannot prove that rows of `work` do not alias.
+    using B = xsimd::batch<double>;
+    constexpr std::size_t W = B::size;
+    static_assert(block % W == 0);
+    for (std::size_t i = 0; i < n_; ++i) {
+      double* ki = kb + i * block;
+      const double* xi = x_.data() + i * d_;
+      for (std::size_t c = 0; c < block; c += W) {
+        B acc(0.0);
+        for (std::size_t k = 0; k < d_; ++k) {
+          const B diff = B::load_unaligned(xt + k * block + c) - B(xi[k]);
+          acc = xsimd::fma(diff * diff, B(inv_l2_[k]), acc);
+        }
+        acc.store_unaligned(ki + c);
+      }
+    }
+    detail::matern52(kb, n_ * block, hyper_.signal_variance);
+    alignas(64) double mu[block], var[block];
+    for (std::size_t c = 0; c < block; c += W) {
+      B m(hyper_.mean);
+      for (std::size_t i = 0; i < n_; ++i) m = xsimd::fma(B(alpha_[i]), B::load_unaligned(kb + i * block + c), m);
+      m.store_aligned(mu + c);
+    }
+    // Forward substitution L V = K for the whole block; var = s² - Σ_j v_j².
+    for (std::size_t c = 0; c < block; c += W) {
+      B v(hyper_.signal_variance);
+      for (std::size_t j = 0; j < n_; ++j) {
+        const double* lj = l_.data() + j * n_;
+        const B kj = B::load_unaligned(kb + j * block + c) * B(1.0 / lj[j]);
+        v = xsimd::fnma(kj, kj, v);
+        for (std::size_t i = j + 1; i < n_; ++i) {
+          double* ki = kb + i * block + c;
+          xsimd::fnma(B(lj[i]), kj, B::load_unaligned(ki)).store_unaligned(ki);
+        }
+      }
+      v.store_aligned(var + c);
+    }
+    for (std::size_t c = 0; c < count; ++c) {
+      mean[c] = mu[c];
+      sigma[c] = var[c] > 0 ? std::sqrt(var[c]) : 0.0;
+    }
   }
   void require_fitted() const {
     if (!fitted_) throw ConfigError("GaussianProcess: call fit() or optimize() first");
@@ -547,3 +624,7 @@ class GaussianProcess {
 };
 
 }  // namespace locus::tune
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

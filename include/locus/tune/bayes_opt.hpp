@@ -1,0 +1,391 @@
+#pragma once
+// BayesianOptimizer: sequential model-based minimisation of a loss over a SearchSpace with
+// a Gaussian process surrogate (GaussianProcess, Matérn-5/2 ARD) on the space's encoding.
+//
+// - The first `initial_points` configurations come from a Latin-hypercube (default) or
+//   random design in unit coordinates.
+// - Then each suggestion refits the GP on the standardised losses (hyperparameters by
+//   maximum likelihood, warm-started from the previous fit) and maximises the acquisition:
+//   `candidates` random configurations plus perturbations of the best observed ones are
+//   scored, and the `local_starts` best are refined by a shrinking-step random local search
+//   in unit coordinates. Configurations already observed or pending (by hash) are never
+//   suggested again.
+// - Acquisitions are policy types: ExpectedImprovement (default) and LowerConfidenceBound
+//   (μ - κσ with κ = 2.6, Keras Tuner's value).
+// - Parallel suggestions use the "constant liar" (Ginsbourger et al. 2010): each pending
+//   configuration is added to the GP with a lie (by default the best loss seen) before the
+//   next one is chosen. suggest()/observe() can be used asynchronously the same way.
+// - run(objective, n) evaluates batches of `batch` suggestions on worker threads and writes
+//   one journal line per finished trial. A restarted run replays the same suggestions (every
+//   random stream depends on (seed, step) only, and the GP fits are recomputed) and takes
+//   finished trials from the journal, so a killed run resumes without repeating them and
+//   ends exactly as an uninterrupted run would.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+#include "../core/errors.hpp"
+#include "../core/parallel_for.hpp"
+#include "../core/rng.hpp"
+#include "gaussian_process.hpp"
+#include "hyperband.hpp"
+#include "journal.hpp"
+#include "space.hpp"
+
+namespace locus::tune {
+
+// Acquisition policies: score(mu, sigma, best) is maximised; mu, sigma are the GP's
+// prediction of the (standardised) loss and best is the smallest observed (standardised) loss.
+struct ExpectedImprovement {
+  static constexpr const char* name = "ei";
+  double xi = 0.0;  // exploration margin
+  double operator()(double mu, double sigma, double best) const {
+    const double imp = best - mu - xi;
+    if (!(sigma > 1e-12)) return std::max(imp, 0.0);
+    const double z = imp / sigma;
+    const double cdf = 0.5 * std::erfc(-z / std::sqrt(2.0));
+    const double pdf = std::exp(-0.5 * z * z) / std::sqrt(2 * 3.14159265358979323846);
+    return imp * cdf + sigma * pdf;
+  }
+};
+struct LowerConfidenceBound {
+  static constexpr const char* name = "lcb";
+  double kappa = 2.6;
+  double operator()(double mu, double sigma, double) const { return -(mu - kappa * sigma); }
+};
+
+enum class InitialDesign { random, latin_hypercube };
+enum class Liar { min, mean, max };
+
+struct BayesOptOptions {
+  std::size_t initial_points = 10;
+  InitialDesign design = InitialDesign::latin_hypercube;
+  std::size_t candidates = 3000;      // random candidates scored per suggestion
+  std::size_t local_candidates = 1000;  // perturbations of the best observed configurations
+  std::size_t local_starts = 4;       // best candidates refined by local search
+  std::size_t local_rounds = 12;      // rounds of local search per start
+  std::size_t local_batch = 16;       // proposals per round
+  double local_step = 0.1;            // initial step in unit coordinates (halved on failure)
+  std::size_t batch = 1;              // suggestions evaluated in parallel by run() (constant liar)
+  Liar liar = Liar::min;
+  std::size_t threads = 0;            // worker threads for evaluations and GP work (0: locus::num_threads())
+  std::uint64_t seed = 0;
+  std::filesystem::path journal;      // empty: no journal
+  GpFitOptions gp;
+};
+
+// One finished trial.
+struct Observation {
+  std::size_t trial = 0;
+  Configuration config;
+  double loss = 0;
+  double seconds = 0;
+  bool from_journal = false;
+};
+
+struct BayesOptResult {
+  std::vector<Observation> history;  // in trial order
+  std::size_t evaluations_run = 0;   // objective calls made by this run() call
+  double wall_seconds = 0;
+  const Observation& best() const {
+    if (history.empty()) throw ConfigError("BayesianOptimizer: no trial was run");
+    std::size_t b = 0;
+    for (std::size_t i = 1; i < history.size(); ++i)
+      if (loss_less(history[i].loss, history[b].loss)) b = i;
+    return history[b];
+  }
+  // Best first; `budget` is 0 (Bayesian optimisation evaluates every trial fully).
+  std::vector<LeaderboardEntry> leaderboard(std::size_t k = 10) const {
+    std::vector<TrialResult> rows;
+    for (const auto& o : history) {
+      TrialResult t;
+      t.trial = o.trial;
+      t.config = o.config;
+      t.loss = o.loss;
+      t.seconds = o.seconds;
+      rows.push_back(std::move(t));
+    }
+    return make_leaderboard(rows, k);
+  }
+};
+
+template <class Acquisition = ExpectedImprovement>
+class BayesianOptimizer {
+ public:
+  BayesianOptimizer(SearchSpace space, BayesOptOptions options = {}, Acquisition acquisition = {})
+      : space_(std::move(space)), options_(std::move(options)), acq_(acquisition) {
+    if (space_.size() == 0) throw ConfigError("BayesianOptimizer: the search space is empty");
+    if (options_.batch == 0) throw ConfigError("BayesianOptimizer: batch must be >= 1");
+    make_design();
+  }
+
+  const SearchSpace& space() const { return space_; }
+  const BayesOptOptions& options() const { return options_; }
+  const std::vector<Observation>& observations() const { return observed_; }
+  const std::vector<Configuration>& pending() const { return pending_; }
+  const GaussianProcess& gp() const { return gp_; }
+
+  // The next configuration to evaluate; it stays pending (and is lied about in later
+  // suggestions) until observe() reports its loss.
+  Configuration suggest() { return suggest(1).front(); }
+  // k configurations to evaluate in parallel (constant liar).
+  std::vector<Configuration> suggest(std::size_t k) {
+    std::vector<Configuration> out;
+    bool hyper_fitted = false;
+    for (std::size_t j = 0; j < k; ++j) {
+      const std::size_t step = observed_.size() + pending_.size();
+      Rng rng = Rng(options_.seed).split(step);
+      Configuration c;
+      if (step < design_.size() && !seen(design_[step].hash()))
+        c = design_[step];
+      else if (observed_.size() < 2)
+        c = random_unseen(rng);
+      else
+        c = model_suggestion(rng, !hyper_fitted), hyper_fitted = true;
+      pending_.push_back(c);
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  // Records the loss of a configuration (pending or not). A non-finite loss is recorded as
+  // +inf in the history and enters the GP as the worst observed loss.
+  void observe(const Configuration& c, double loss, double seconds = 0) {
+    const auto h = c.hash();
+    for (auto it = pending_.begin(); it != pending_.end(); ++it)
+      if (it->hash() == h) {
+        pending_.erase(it);
+        break;
+      }
+    observed_.push_back({observed_.size(), c, std::isnan(loss) ? std::numeric_limits<double>::infinity() : loss, seconds, false});
+  }
+
+  // Runs trials until `n_trials` have finished in total (including earlier observations and
+  // journal replays). The objective is called as objective(config) or objective(config, rng)
+  // and returns the loss; with batch > 1 it is called concurrently.
+  template <class Objective>
+  BayesOptResult run(Objective&& objective, std::size_t n_trials) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::optional<Journal> journal;
+    std::map<std::size_t, const nlohmann::json*> done;
+    if (!options_.journal.empty()) {
+      journal.emplace(options_.journal);
+      for (const auto& rec : journal->records())
+        if (rec.value("tuner", "") == "bayes_opt") done[rec.at("trial").template get<std::size_t>()] = &rec;
+    }
+    BayesOptResult result;
+    while (observed_.size() < n_trials) {
+      const std::size_t k = std::min(options_.batch, n_trials - observed_.size());
+      const std::size_t first = observed_.size() + pending_.size();
+      const std::vector<Configuration> batch = suggest(k);
+      std::vector<double> losses(k), seconds(k);
+      std::vector<char> replayed(k, 0);
+      parallel_for_static(k, options_.threads, [&](std::size_t, std::size_t j) {
+        const std::size_t trial = first + j;
+        if (auto it = done.find(trial); it != done.end()) {
+          if (it->second->at("hash").template get<std::string>() != hash_hex(batch[j].hash()))
+            throw ConfigError("journal " + options_.journal.string() + ": trial " + std::to_string(trial) +
+                              " has a different configuration than this run suggests (was it written with another "
+                              "seed, search space or options?)");
+          losses[j] = loss_from_json(it->second->at("loss"));
+          seconds[j] = it->second->value("seconds", 0.0);
+          replayed[j] = 1;
+          return;
+        }
+        const auto s0 = std::chrono::steady_clock::now();
+        if constexpr (std::is_invocable_v<Objective&, const Configuration&, Rng&>) {
+          Rng rng = Rng(options_.seed).split((1ull << 40) + trial);
+          losses[j] = objective(batch[j], rng);
+        } else {
+          losses[j] = objective(batch[j]);
+        }
+        seconds[j] = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+        if (journal)
+          journal->append({{"tuner", "bayes_opt"}, {"seed", options_.seed}, {"trial", trial},
+                           {"hash", hash_hex(batch[j].hash())}, {"config", batch[j].to_json()},
+                           {"loss", loss_to_json(losses[j])}, {"seconds", seconds[j]}});
+      });
+      for (std::size_t j = 0; j < k; ++j) {
+        observe(batch[j], losses[j], seconds[j]);
+        observed_.back().from_journal = replayed[j] != 0;
+        result.evaluations_run += replayed[j] ? 0 : 1;
+      }
+    }
+    result.history = observed_;
+    result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return result;
+  }
+
+ private:
+  bool seen(std::uint64_t h) const {
+    for (const auto& o : observed_)
+      if (o.config.hash() == h) return true;
+    for (const auto& p : pending_)
+      if (p.hash() == h) return true;
+    return false;
+  }
+  Configuration random_unseen(Rng& rng) const {
+    Configuration c = space_.sample(rng);
+    for (int tries = 0; tries < 1000 && seen(c.hash()); ++tries) c = space_.sample(rng);
+    return c;
+  }
+
+  void make_design() {
+    const std::size_t n = options_.initial_points, p = space_.size();
+    Rng rng = Rng(options_.seed).split(0xD5E5160ull);
+    std::vector<std::vector<double>> u(n, std::vector<double>(p));
+    if (options_.design == InitialDesign::latin_hypercube) {
+      // One stratum per point in every unit coordinate, strata shuffled per coordinate.
+      for (std::size_t k = 0; k < p; ++k) {
+        std::vector<std::size_t> perm(n);
+        for (std::size_t i = 0; i < n; ++i) perm[i] = i;
+        locus::shuffle(perm.begin(), perm.end(), rng);
+        for (std::size_t i = 0; i < n; ++i) u[i][k] = (static_cast<double>(perm[i]) + rng.uniform()) / static_cast<double>(n);
+      }
+    } else {
+      for (auto& row : u)
+        for (auto& v : row) v = rng.uniform();
+    }
+    std::unordered_set<std::uint64_t> hashes;
+    for (std::size_t i = 0; i < n; ++i) {
+      Configuration c = space_.from_unit(u[i]);
+      if (hashes.insert(c.hash()).second) design_.push_back(std::move(c));
+    }
+  }
+
+  // Fits the GP to observations (+ lies for pending ones) and maximises the acquisition.
+  Configuration model_suggestion(Rng& rng, bool refit_hyperparameters) {
+    const std::size_t D = space_.encoded_dim();
+    // Standardised losses; infinite ones become the worst finite loss.
+    std::vector<double> y;
+    double worst = -std::numeric_limits<double>::infinity();
+    for (const auto& o : observed_)
+      if (std::isfinite(o.loss)) worst = std::max(worst, o.loss);
+    if (!std::isfinite(worst)) worst = 0;
+    for (const auto& o : observed_) y.push_back(std::isfinite(o.loss) ? o.loss : worst);
+    double mu = 0, sd = 0;
+    for (double v : y) mu += v;
+    mu /= static_cast<double>(y.size());
+    for (double v : y) sd += (v - mu) * (v - mu);
+    sd = std::sqrt(sd / static_cast<double>(y.size()));
+    if (!(sd > 0)) sd = 1;
+    for (double& v : y) v = (v - mu) / sd;
+    const double best = *std::min_element(y.begin(), y.end());
+
+    std::vector<double> x(observed_.size() * D);
+    for (std::size_t i = 0; i < observed_.size(); ++i) space_.encode(observed_[i].config, x.data() + i * D);
+    if (refit_hyperparameters || !gp_.fitted()) {
+      Rng gp_rng = rng.split(1);
+      gp_.optimize(x.data(), observed_.size(), D, y.data(), gp_rng, options_.gp);
+    }
+    if (!pending_.empty()) {
+      double lie = best;
+      if (options_.liar == Liar::mean) lie = 0;  // standardised mean
+      if (options_.liar == Liar::max) lie = *std::max_element(y.begin(), y.end());
+      for (const auto& p : pending_) {
+        x.resize(x.size() + D);
+        space_.encode(p, x.data() + x.size() - D);
+        y.push_back(lie);
+      }
+      gp_.fit(x.data(), y.size(), D, y.data());
+    } else if (!refit_hyperparameters) {
+      gp_.fit(x.data(), y.size(), D, y.data());
+    }
+
+    // Candidates: random configurations, and perturbations of the best observed ones.
+    std::vector<Configuration> cand;
+    cand.reserve(options_.candidates + options_.local_candidates);
+    Rng crng = rng.split(2);
+    for (std::size_t i = 0; i < options_.candidates; ++i) cand.push_back(space_.sample(crng));
+    std::vector<std::size_t> order(observed_.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return loss_less(observed_[a].loss, observed_[b].loss); });
+    const std::size_t top = std::min<std::size_t>(3, order.size());
+    for (std::size_t i = 0; i < options_.local_candidates && top > 0; ++i) {
+      const auto& base = observed_[order[i % top]].config;
+      const double step = (i / top) % 2 == 0 ? 0.02 : 0.1;
+      cand.push_back(perturb(base, step, crng));
+    }
+    std::vector<double> score = score_all(cand, best);
+    // Local refinement of the best distinct unseen candidates.
+    std::vector<std::size_t> idx(cand.size());
+    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+    std::vector<Configuration> starts;
+    std::vector<double> start_scores;
+    std::unordered_set<std::uint64_t> used;
+    for (std::size_t i : idx) {
+      if (starts.size() >= options_.local_starts) break;
+      const auto h = cand[i].hash();
+      if (seen(h) || !used.insert(h).second) continue;
+      starts.push_back(cand[i]);
+      start_scores.push_back(score[i]);
+    }
+    if (starts.empty()) return random_unseen(rng);
+    Rng lrng = rng.split(3);
+    std::size_t best_start = 0;
+    for (std::size_t s = 0; s < starts.size(); ++s) {
+      double step = options_.local_step;
+      for (std::size_t round = 0; round < options_.local_rounds; ++round) {
+        std::vector<Configuration> props;
+        for (std::size_t b = 0; b < options_.local_batch; ++b) props.push_back(perturb(starts[s], step, lrng));
+        const auto ps = score_all(props, best);
+        std::size_t arg = props.size();
+        for (std::size_t b = 0; b < props.size(); ++b)
+          if (ps[b] > start_scores[s] && (arg == props.size() || ps[b] > ps[arg]) && !seen(props[b].hash())) arg = b;
+        if (arg < props.size()) {
+          starts[s] = props[arg];
+          start_scores[s] = ps[arg];
+        } else {
+          step *= 0.5;
+        }
+      }
+      if (start_scores[s] > start_scores[best_start]) best_start = s;
+    }
+    return starts[best_start];
+  }
+
+  // A configuration near c: numeric unit coordinates move by N(0, step²); each categorical
+  // (and the rest of the vector, on average one coordinate) is redrawn with probability 1/p.
+  Configuration perturb(const Configuration& c, double step, Rng& rng) const {
+    std::vector<double> u = space_.to_unit(c);
+    const double p_redraw = 1.0 / static_cast<double>(u.size());
+    for (std::size_t k = 0; k < u.size(); ++k) {
+      const auto& par = space_.parameters()[k];
+      if (par.kind == Kind::categorical) {
+        if (rng.uniform() < p_redraw) u[k] = rng.uniform();
+      } else {
+        u[k] = std::clamp(u[k] + step * rng.normal(), 0.0, 1.0 - 1e-12);
+      }
+    }
+    return space_.from_unit(u);
+  }
+
+  std::vector<double> score_all(const std::vector<Configuration>& cs, double best) const {
+    const std::size_t D = space_.encoded_dim();
+    std::vector<double> x(cs.size() * D), mean(cs.size()), sigma(cs.size()), score(cs.size());
+    for (std::size_t i = 0; i < cs.size(); ++i) space_.encode(cs[i], x.data() + i * D);
+    gp_.predict(x.data(), cs.size(), mean.data(), sigma.data(), options_.threads);
+    for (std::size_t i = 0; i < cs.size(); ++i) score[i] = acq_(mean[i], sigma[i], best);
+    return score;
+  }
+
+  SearchSpace space_;
+  BayesOptOptions options_;
+  Acquisition acq_;
+  GaussianProcess gp_;
+  std::vector<Configuration> design_;
+  std::vector<Observation> observed_;
+  std::vector<Configuration> pending_;
+};
+
+}  // namespace locus::tune
