@@ -176,6 +176,8 @@ class RecordScanner {
   }
 
   std::size_t record_line() const noexcept { return record_line_; }
+  // Bytes of the file consumed by the records returned so far.
+  std::uint64_t position() const noexcept { return bytes_read_ - (end_ - begin_); }
   bool last_record_unterminated() const noexcept { return last_unterminated_; }
   const std::string& file() const noexcept { return file_; }
 
@@ -193,6 +195,7 @@ class RecordScanner {
     if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
     const std::size_t got = std::fread(buf_.data() + end_, 1, buf_.size() - end_, f_);
     end_ += got;
+    bytes_read_ += got;
     if (got == 0) {
       if (std::ferror(f_)) throw Error("cannot read " + quote_name(file_) + ": " + std::strerror(errno));
       eof_ = true;
@@ -270,6 +273,7 @@ class RecordScanner {
   bool first_ = true;
   bool last_unterminated_ = false;
   std::size_t line_ = 1, record_line_ = 1;
+  std::uint64_t bytes_read_ = 0;
   std::string scratch_;
 };
 
@@ -311,6 +315,9 @@ class CsvReader {
     if (!file_)
       throw InputError("cannot open CSV file " + detail::quote_name(path_.string()) + ": " + std::strerror(errno));
     scanner_.emplace(file_.get(), path_.string(), opt_.delimiter, opt_.buffer_bytes);
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(path_, ec)) file_size_ = std::filesystem::file_size(path_, ec);
+    if (ec) file_size_ = 0;
     read_header();
   }
 
@@ -341,7 +348,19 @@ class CsvReader {
     std::size_t n = 0;
     std::string_view raw;
     bool quoted = false;
+    const std::uint64_t start = scanner_->position();
     while (n < max_rows && !done_) {
+      if (n == 1024 && max_rows > 2 * guess && file_size_ > 0) {
+        // A long read: reserve for the rest of the file from the bytes per row so far, so
+        // the columns are not copied over and over as they grow.
+        const double per_row = static_cast<double>(scanner_->position() - start) / 1024.0;
+        const double left = static_cast<double>(file_size_ > start ? file_size_ - start : 0);
+        const auto estimate = static_cast<std::size_t>(1.02 * left / std::max(per_row, 1.0)) + 1024;
+        const std::size_t want = std::min(max_rows, estimate);
+        for (auto& d : data) std::visit([&](auto& v) { v.reserve(want); }, d);
+        status.reserve(want);
+        if (has_id_) ids.reserve(want);
+      }
       if (!scanner_->next(fields_, raw, quoted)) {
         done_ = true;
         break;
@@ -524,6 +543,7 @@ class CsvReader {
   std::vector<std::string_view> fields_;
   bool has_id_ = false;
   bool done_ = false;
+  std::uint64_t file_size_ = 0;
   std::size_t rows_read_ = 0;
 };
 

@@ -35,7 +35,9 @@
 #ifdef LOCUS_HAVE_CFITSIO
 #include <fitsio.h>
 
+#include <bit>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <unordered_map>
 #endif
@@ -84,6 +86,19 @@ namespace detail {
 #ifdef LOCUS_HAVE_CFITSIO
 
 namespace detail {
+
+// Writes v at dst in big-endian byte order (FITS binary tables are big-endian).
+template <class T>
+void store_big_endian(unsigned char* dst, T v) {
+  static_assert(sizeof(T) == 4 || sizeof(T) == 8);
+  using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  U u = std::bit_cast<U>(v);
+  if constexpr (std::endian::native == std::endian::little) {
+    if constexpr (sizeof(T) == 4) u = __builtin_bswap32(u);
+    else u = __builtin_bswap64(u);
+  }
+  std::memcpy(dst, &u, sizeof u);
+}
 
 inline std::string fits_message(int status) {
   char text[FLEN_STATUS] = {};
@@ -151,46 +166,61 @@ class FitsReader {
     const std::size_t n = std::min(max_rows, total_ - next_);
     Catalog c(n);
     auto status = c.status();
-    // Group expanded vector elements by their FITS column, so each column is read once.
+    std::vector<std::span<float>> fcols(cols_.size());
+    std::vector<std::span<double>> dcols(cols_.size());
+    for (std::size_t j = 0; j < cols_.size(); ++j) {
+      if (cols_[j].spec.type == ColumnType::f32) fcols[j] = c.add_column<float>(cols_[j].spec.name);
+      else dcols[j] = c.add_column<double>(cols_[j].spec.name);
+    }
+    std::vector<std::string> ids(id_col_ > 0 ? n : 0);
+    // Rows are stored interleaved: read blocks of rows across all columns, so the file is
+    // walked once, sequentially.
+    int st = 0;
+    long block = 0;
+    fits_get_rowsize(file_.get(), &block, &st);
+    const std::size_t step = static_cast<std::size_t>(std::max(block, 1L));
     std::vector<double> dbuf;
     std::vector<float> fbuf;
     std::vector<char> nulls;
-    for (std::size_t j = 0; j < cols_.size(); ++j) {
-      const Col& col = cols_[j];
-      if (col.spec.type == ColumnType::f32)
-        fill_column<float>(c.add_column<float>(col.spec.name), col, n, status, fbuf, nulls);
-      else
-        fill_column<double>(c.add_column<double>(col.spec.name), col, n, status, dbuf, nulls);
-    }
-    if (status_col_ > 0 && n > 0) {
-      std::vector<unsigned int> v(n);
-      int st = 0, anynul = 0;
-      unsigned int nul = 0;
-      fits_read_col(file_.get(), TUINT, status_col_, static_cast<LONGLONG>(next_ + 1), 1,
-                    static_cast<LONGLONG>(n), &nul, v.data(), &anynul, &st);
-      check(st, "column '" + opt_.status_column + "'", n);
-      for (std::size_t i = 0; i < n; ++i) status[i] |= static_cast<status_t>(v[i]);
-    }
-    if (id_col_ > 0) {
-      std::vector<std::string> ids(n);
-      if (n > 0) {
-        std::vector<char> storage(n * (id_width_ + 1), '\0');
-        std::vector<char*> ptrs(n);
-        for (std::size_t i = 0; i < n; ++i) ptrs[i] = storage.data() + i * (id_width_ + 1);
-        int st = 0, anynul = 0;
+    std::vector<unsigned int> ubuf;
+    std::vector<char> sbuf;
+    std::vector<char*> ptrs;
+    for (std::size_t r0 = 0; r0 < n; r0 += step) {
+      const std::size_t m = std::min(step, n - r0);
+      const auto first = static_cast<LONGLONG>(next_ + r0 + 1);
+      for (std::size_t j = 0; j < cols_.size(); ++j) {
+        if (cols_[j].spec.type == ColumnType::f32)
+          fill_block<float>(fcols[j], cols_[j], r0, m, status, fbuf, nulls);
+        else
+          fill_block<double>(dcols[j], cols_[j], r0, m, status, dbuf, nulls);
+      }
+      if (status_col_ > 0) {
+        ubuf.assign(m, 0);
+        int anynul = 0;
+        unsigned int nul = 0;
+        fits_read_col(file_.get(), TUINT, status_col_, first, 1, static_cast<LONGLONG>(m), &nul, ubuf.data(),
+                      &anynul, &st);
+        check(st, "column '" + opt_.status_column + "'", r0, m);
+        for (std::size_t i = 0; i < m; ++i) status[r0 + i] |= static_cast<status_t>(ubuf[i]);
+      }
+      if (id_col_ > 0) {
+        sbuf.assign(m * (id_width_ + 1), '\0');
+        ptrs.resize(m);
+        for (std::size_t i = 0; i < m; ++i) ptrs[i] = sbuf.data() + i * (id_width_ + 1);
+        int anynul = 0;
         char empty[] = "";
-        fits_read_col(file_.get(), TSTRING, id_col_, static_cast<LONGLONG>(next_ + 1), 1,
-                      static_cast<LONGLONG>(n), empty, ptrs.data(), &anynul, &st);
-        check(st, "column '" + opt_.id_column + "'", n);
+        fits_read_col(file_.get(), TSTRING, id_col_, first, 1, static_cast<LONGLONG>(m), empty, ptrs.data(), &anynul,
+                      &st);
+        check(st, "column '" + opt_.id_column + "'", r0, m);
         // Trailing blanks are padding in FITS strings: "" is stored as blanks and reads back as "".
-        for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t i = 0; i < m; ++i) {
           std::string_view s(ptrs[i]);
           while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-          ids[i] = s;
+          ids[r0 + i] = s;
         }
       }
-      c.set_ids(std::move(ids), opt_.id_column);
     }
+    if (id_col_ > 0) c.set_ids(std::move(ids), opt_.id_column);
     next_ += n;
     return c;
   }
@@ -209,10 +239,10 @@ class FitsReader {
     bool floating = false;  // 'E' or 'D' in the file
   };
 
-  void check(int st, const std::string& what, std::size_t n) const {
+  void check(int st, const std::string& what, std::size_t r0, std::size_t m) const {
     if (st)
-      throw FormatError("FITS file '" + path_.string() + "', " + what + ", rows " + std::to_string(next_ + 1) +
-                        ".." + std::to_string(next_ + n) + ": " + detail::fits_message(st));
+      throw FormatError("FITS file '" + path_.string() + "', " + what + ", rows " + std::to_string(next_ + r0 + 1) +
+                        ".." + std::to_string(next_ + r0 + m) + ": " + detail::fits_message(st));
   }
 
   void move_to_table() {
@@ -313,45 +343,38 @@ class FitsReader {
                        "' is missing (columns: " + all + ")");
   }
 
+  // Reads rows [r0, r0 + m) of the chunk for one catalogue column and applies its policy.
   template <class T>
-  void fill_column(std::span<T> out, const Col& col, std::size_t n, std::span<status_t> status,
-                   std::vector<T>& buf, std::vector<char>& nulls) {
-    if (n == 0) return;
+  void fill_block(std::span<T> out, const Col& col, std::size_t r0, std::size_t m, std::span<status_t> status,
+                  std::vector<T>& buf, std::vector<char>& nulls) {
     constexpr int datatype = std::is_same_v<T, float> ? TFLOAT : TDOUBLE;
-    const std::size_t block = 16384;
-    for (std::size_t r0 = 0; r0 < n; r0 += block) {
-      const std::size_t m = std::min(block, n - r0);
-      const std::size_t count = m * static_cast<std::size_t>(col.repeat);
-      buf.resize(count);
-      nulls.assign(count, 0);
-      int st = 0, anynul = 0;
-      // Floating-point columns are read without cfitsio's null checking, which would turn
-      // subnormal numbers and -0 into +0; their undefined value is NaN, tested below.
-      // Integer columns need it for TNULL.
-      if (col.floating)
-        fits_read_col(file_.get(), datatype, col.fits_col, static_cast<LONGLONG>(next_ + r0 + 1), 1,
-                      static_cast<LONGLONG>(count), nullptr, buf.data(), &anynul, &st);
-      else
-        fits_read_colnull(file_.get(), datatype, col.fits_col, static_cast<LONGLONG>(next_ + r0 + 1), 1,
-                          static_cast<LONGLONG>(count), buf.data(), nulls.data(), &anynul, &st);
-      if (st)
-        throw FormatError("FITS file '" + path_.string() + "', column '" + col.spec.name + "', rows " +
-                          std::to_string(next_ + r0 + 1) + ".." + std::to_string(next_ + r0 + m) + ": " +
-                          detail::fits_message(st));
-      for (std::size_t i = 0; i < m; ++i) {
-        const std::size_t src = i * static_cast<std::size_t>(col.repeat) + static_cast<std::size_t>(col.element);
-        const T v = buf[src];
-        if (!nulls[src] && !is_missing_value(v, col.spec)) {
-          out[r0 + i] = v;
-          continue;
-        }
-        const std::size_t row = next_ + r0 + i;
-        if (col.spec.missing == Missing::error)
-          throw InputError("FITS file '" + path_.string() + "', row " + std::to_string(row + 1) + ", column '" +
-                           col.spec.name + "': missing value");
-        if (col.spec.missing == Missing::flag) status[r0 + i] |= status::missing_value;
-        out[r0 + i] = static_cast<T>(col.spec.fill);
+    const std::size_t count = m * static_cast<std::size_t>(col.repeat);
+    buf.resize(count);
+    nulls.assign(count, 0);
+    int st = 0, anynul = 0;
+    const auto first = static_cast<LONGLONG>(next_ + r0 + 1);
+    // Floating-point columns are read without cfitsio's null checking, which would turn
+    // subnormal numbers and -0 into +0; their undefined value is NaN, tested below.
+    // Integer columns need it for TNULL.
+    if (col.floating)
+      fits_read_col(file_.get(), datatype, col.fits_col, first, 1, static_cast<LONGLONG>(count), nullptr, buf.data(),
+                    &anynul, &st);
+    else
+      fits_read_colnull(file_.get(), datatype, col.fits_col, first, 1, static_cast<LONGLONG>(count), buf.data(),
+                        nulls.data(), &anynul, &st);
+    check(st, "column '" + col.spec.name + "'", r0, m);
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::size_t src = i * static_cast<std::size_t>(col.repeat) + static_cast<std::size_t>(col.element);
+      const T v = buf[src];
+      if (!nulls[src] && !is_missing_value(v, col.spec)) {
+        out[r0 + i] = v;
+        continue;
       }
+      if (col.spec.missing == Missing::error)
+        throw InputError("FITS file '" + path_.string() + "', row " + std::to_string(next_ + r0 + i + 1) +
+                         ", column '" + col.spec.name + "': missing value");
+      if (col.spec.missing == Missing::flag) status[r0 + i] |= status::missing_value;
+      out[r0 + i] = static_cast<T>(col.spec.fill);
     }
   }
 
@@ -404,33 +427,45 @@ class FitsWriter {
     else check_schema(c);
     const std::size_t n = c.rows();
     if (n == 0) return;
-    int col = 1;
-    int st = 0;
-    const auto first = static_cast<LONGLONG>(rows_ + 1);
-    if (ids_) {
-      std::vector<char*> ptrs(n);
-      std::vector<std::string> copy(c.ids().begin(), c.ids().end());
-      for (std::size_t i = 0; i < n; ++i) {
-        if (copy[i].size() > id_width_)
-          throw ConfigError("FitsWriter: id '" + copy[i] + "' is longer than the id column width " +
+    if (ids_)
+      for (const auto& id : c.ids())
+        if (id.size() > id_width_)
+          throw ConfigError("FitsWriter: id '" + id + "' is longer than the id column width " +
                             std::to_string(id_width_) + " fixed by the first chunk (set FitsWriteOptions::id_width)");
-        ptrs[i] = copy[i].data();
+    // The table's layout is ours (A, E, D and J with TZERO), so rows are encoded here as
+    // big-endian bytes and handed to cfitsio in large blocks; it writes those straight to
+    // the file instead of through its 2880-byte record buffers.
+    const std::size_t block = std::max<std::size_t>(1, (std::size_t{4} << 20) / row_bytes_);
+    std::vector<unsigned char> bytes;
+    for (std::size_t r0 = 0; r0 < n; r0 += block) {
+      const std::size_t m = std::min(block, n - r0);
+      bytes.assign(m * row_bytes_, 0);
+      std::size_t offset = 0;
+      if (ids_) {
+        const auto ids = c.ids();
+        for (std::size_t i = 0; i < m; ++i) {
+          unsigned char* dst = bytes.data() + i * row_bytes_;
+          const std::string& id = ids[r0 + i];
+          std::memcpy(dst, id.data(), id.size());
+          std::memset(dst + id.size(), ' ', id_width_ - id.size());
+        }
+        offset += id_width_;
       }
-      fits_write_col(file_.get(), TSTRING, col++, first, 1, static_cast<LONGLONG>(n), ptrs.data(), &st);
-      check(st);
-    }
-    for (std::size_t j = 0; j < c.columns(); ++j, ++col) {
-      c.visit_column(j, [&](auto s) {
-        using T = typename decltype(s)::value_type;
-        std::vector<T> v(s.begin(), s.end());  // cfitsio takes non-const pointers
-        fits_write_col(file_.get(), std::is_same_v<T, float> ? TFLOAT : TDOUBLE, col, first, 1,
-                       static_cast<LONGLONG>(n), v.data(), &st);
-      });
-      check(st);
-    }
-    if (opt_.write_status) {
-      std::vector<unsigned int> v(c.status().begin(), c.status().end());
-      fits_write_col(file_.get(), TUINT, col, first, 1, static_cast<LONGLONG>(n), v.data(), &st);
+      for (std::size_t j = 0; j < c.columns(); ++j) {
+        c.visit_column(j, [&](auto col) {
+          for (std::size_t i = 0; i < m; ++i) detail::store_big_endian(bytes.data() + i * row_bytes_ + offset, col[r0 + i]);
+          offset += sizeof(typename decltype(col)::value_type);
+        });
+      }
+      if (opt_.write_status) {
+        const auto status = c.status();
+        for (std::size_t i = 0; i < m; ++i)  // '1V' is stored as J with TZERO = 2^31
+          detail::store_big_endian(bytes.data() + i * row_bytes_ + offset,
+                           static_cast<std::uint32_t>(status[r0 + i] ^ 0x80000000u));
+      }
+      int st = 0;
+      fits_write_tblbytes(file_.get(), static_cast<LONGLONG>(rows_ + r0 + 1), 1,
+                          static_cast<LONGLONG>(bytes.size()), bytes.data(), &st);
       check(st);
     }
     rows_ += n;
@@ -491,6 +526,10 @@ class FitsWriter {
     fits_create_tbl(file_.get(), BINARY_TBL, 0, static_cast<int>(tt.size()), tt.data(), tf.data(), nullptr,
                     extname.empty() ? nullptr : extname.data(), &st);
     check(st);
+    long width = 0;
+    fits_read_key(file_.get(), TLONG, "NAXIS1", &width, nullptr, &st);
+    check(st);
+    row_bytes_ = static_cast<std::size_t>(width);
     for (const auto& line : opt_.comments) {
       fits_write_comment(file_.get(), line.c_str(), &st);
       check(st);
@@ -511,6 +550,7 @@ class FitsWriter {
   bool started_ = false;
   bool ids_ = false;
   std::size_t id_width_ = 0;
+  std::size_t row_bytes_ = 0;
   std::vector<std::string> names_;
   std::vector<ColumnType> types_;
   std::size_t rows_ = 0;
