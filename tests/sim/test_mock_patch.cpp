@@ -34,7 +34,12 @@ TEST_CASE("simulate_patch: columns, cuts and internal consistency") {
   CHECK(st.kept == cat.rows());
   CHECK(st.generated == st.kept + st.feh_range + st.mag_cut + st.snr_cut);
   const bayes::Extinction ext;
-  const double side = std::sqrt(spec.area_deg2);
+  // the patch is a cap of the given area: angular radius θ with 2π(1 − cos θ) = Ω
+  const double cos_max = 1 - solid_angle(spec.area_deg2) / (2 * M_PI);
+  auto cos_sep = [](double l1, double b1, double l2, double b2) {
+    const double d = M_PI / 180;
+    return std::sin(b1 * d) * std::sin(b2 * d) + std::cos(b1 * d) * std::cos(b2 * d) * std::cos((l1 - l2) * d);
+  };
   for (std::size_t i = 0; i < cat.rows(); ++i) {
     auto v = [&](const char* n) { return cat.value(n, i); };
     CHECK(v("rmag_true") < 27.5);
@@ -43,7 +48,9 @@ TEST_CASE("simulate_patch: columns, cuts and internal consistency") {
     CHECK(v("FeH") <= 0.5);
     CHECK(v("Mr") > -2.0);
     CHECK(v("Mr") < 16.0);
-    CHECK(std::abs(v("b") - spec.b_deg) <= side / 2);
+    CHECK(cos_sep(v("l"), v("b"), spec.l_deg, spec.b_deg) >= cos_max - 1e-12);
+    CHECK(v("l") >= 0.0);
+    CHECK(v("l") < 360.0);
     CHECK(v("Ar") <= v("Ar_SFD") + 1e-12);
     CHECK(v("Ar") >= 0.0);
     CHECK(v("Ar_SFD") == spec.ar_sfd);
@@ -103,6 +110,38 @@ TEST_CASE("simulate_patch: SNR > 5 option, extinction map, invalid specs") {
     CHECK(cat2.value("Ar_SFD", i) == doctest::Approx(0.1 + 0.5 * (cat2.value("b", i) - spec2.b_deg + 0.1)));
     const double frac = DustLayer{}.fraction(cat2.value("b", i), cat2.value("distance", i));
     CHECK(cat2.value("Ar", i) == doctest::Approx(cat2.value("Ar_SFD", i) * frac));
+  }
+  // A patch centred on the north Galactic pole: all longitudes, b within the cap's radius.
+  auto pole = small_spec();
+  pole.b_deg = 90;
+  Rng rng4(9);
+  const auto cat4 = simulate_patch(pole, rng4);
+  REQUIRE(cat4.rows() > 50);
+  const double radius = std::acos(1 - solid_angle(pole.area_deg2) / (2 * M_PI)) * 180 / M_PI;
+  double lmin = 360, lmax = 0;
+  for (std::size_t i = 0; i < cat4.rows(); ++i) {
+    CHECK(cat4.value("b", i) >= 90 - radius - 1e-9);
+    lmin = std::min(lmin, cat4.value("l", i));
+    lmax = std::max(lmax, cat4.value("l", i));
+  }
+  CHECK(lmax - lmin > 300);
+  // Positions are uniform on the cap: the mean of cos(separation) is (1 + cos θ_max) / 2.
+  {
+    auto spec5 = small_spec();
+    spec5.area_deg2 = 50;
+    spec5.r_max = 14;  // bright stars only: ~17,000 rows, fast
+    Rng rng5(10);
+    const auto cat5 = simulate_patch(spec5, rng5);
+    REQUIRE(cat5.rows() > 1000);
+    const double cm = 1 - solid_angle(spec5.area_deg2) / (2 * M_PI);
+    double s = 0;
+    for (std::size_t i = 0; i < cat5.rows(); ++i) {
+      const double d = M_PI / 180, l = cat5.value("l", i), b = cat5.value("b", i);
+      s += std::sin(b * d) * std::sin(spec5.b_deg * d) +
+           std::cos(b * d) * std::cos(spec5.b_deg * d) * std::cos((l - spec5.l_deg) * d);
+    }
+    const double n = double(cat5.rows()), sd = (1 - cm) / std::sqrt(12.0);
+    CHECK(std::abs(s / n - (1 + cm) / 2) < 4 * sd / std::sqrt(n));
   }
   auto bad = small_spec();
   bad.ar_sfd_map = [](double, double) { return -1.0; };

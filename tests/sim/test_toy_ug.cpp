@@ -107,7 +107,7 @@ TEST_CASE("toy_ug: Monte Carlo median vs u-g error agrees with the exact integra
     ToyUgModel m;
     m.prior = prior;
     Rng rng(30);
-    const auto pts = toy_ug_median_vs_error(m, {0.89, 0.99, 1.09}, {0.0, 0.05, 0.15}, 300000, 0.01, rng);
+    const auto pts = toy_ug_median_vs_error(m, {0.89, 0.99, 1.09}, {0.0, 0.05, 0.15}, 200000, 0.01, rng);
     REQUIRE(pts.size() == 9);
     for (const auto& p : pts) {
       REQUIRE(p.count > 500);

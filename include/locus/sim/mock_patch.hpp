@@ -5,8 +5,9 @@
 // For a patch of `area_deg2` around (l, b):
 //  1. (component, Mr, distance) from GalaxyModel (Jurić et al. 2008) via LineOfSight, with
 //     Poisson numbers per component and Mr + μ < r_max (extinction only makes stars fainter);
-//  2. a position uniform in the square patch; [Fe/H] from MetallicityModel (Ivezić et al. 2008)
-//     at the star's height above the plane;
+//  2. a position uniform in the patch, a circular cap of the given area around (l, b) (so
+//     patches at the poles work); [Fe/H] from MetallicityModel (Ivezić et al. 2008) at the
+//     star's height above the plane;
 //  3. stars outside −2.5 ≤ [Fe/H] ≤ 0.5 are not kept (photo-D's cut; the locus covers only
 //     that range), nor stars outside mr_min < Mr < mr_max;
 //  4. dust-free colours from the LocusModel node nearest in (Mr, [Fe/H]) (photo-D's rule);
@@ -19,11 +20,13 @@
 // Work is cut into fixed chunks of 8192 generated stars, each with its own Rng::split stream,
 // and the kept rows are concatenated in chunk order: the catalogue is bit-identical for a seed
 // whatever the number of threads.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -46,9 +49,10 @@ namespace locus::sim {
 // docs (of the order of 440,000 stars, like paper 000's final data set).
 struct PatchSpec {
   double l_deg = 35.0, b_deg = 30.0;  // patch centre, Galactic coordinates
-  double area_deg2 = 10.0;            // a square patch of this area
+  double area_deg2 = 10.0;            // a circular cap of this area around (l, b)
   double ar_sfd = 0.10;               // SFD A_r over the patch (used when ar_sfd_map is empty)
-  // Optional SFD A_r at (l, b) in degrees, so the extinction can vary across the patch.
+  // Optional SFD A_r at (l, b) in degrees, so the extinction can vary across the patch. It is
+  // called from several threads at once, so it must be safe to call concurrently.
   std::function<double(double, double)> ar_sfd_map;
 
   double r_max = 27.5, u_max = 27.0;  // cuts on true (extincted) magnitudes
@@ -120,8 +124,12 @@ inline io::Catalog simulate_patch(const PatchSpec& spec, Rng& rng, PatchStats* s
   std::vector<PatchStats> chunk_stats(chunks);
   Progress progress(static_cast<std::size_t>(n_total), "simulate_patch", spec.progress);
 
-  const double side = std::sqrt(spec.area_deg2);
-  const double cosb = std::max(std::cos(spec.b_deg * deg2rad), 1e-3);
+  // Cap of solid angle Ω = 2π (1 − cos θ_max) around the centre c; e_l, e_b span its tangent plane.
+  const double cos_max = 1 - solid_angle(spec.area_deg2) / (2 * std::numbers::pi);
+  const double l0 = spec.l_deg * deg2rad, b0 = spec.b_deg * deg2rad;
+  const std::array<double, 3> centre{std::cos(b0) * std::cos(l0), std::cos(b0) * std::sin(l0), std::sin(b0)};
+  const std::array<double, 3> e_l{-std::sin(l0), std::cos(l0), 0.0};
+  const std::array<double, 3> e_b{-std::sin(b0) * std::cos(l0), -std::sin(b0) * std::sin(l0), std::cos(b0)};
   const auto& ext = spec.extinction;
   const double snr5_sigma = 2.5 * std::log10(1.2);  // σ at which SNR = 5
 
@@ -137,8 +145,16 @@ inline io::Catalog simulate_patch(const PatchSpec& spec, Rng& rng, PatchStats* s
                                                          : Component::halo;
       ++st.generated;
       const ModelStar s = los.draw(comp, r);
-      const double b = spec.b_deg + (r.uniform() - 0.5) * side;
-      const double l = spec.l_deg + (r.uniform() - 0.5) * side / cosb;
+      double l, b;
+      {
+        const double ct = 1 - r.uniform() * (1 - cos_max), st = std::sqrt(std::max(0.0, 1 - ct * ct));
+        const double phi = 2 * std::numbers::pi * r.uniform(), cp = std::cos(phi), sp = std::sin(phi);
+        std::array<double, 3> v;
+        for (int k = 0; k < 3; ++k) v[k] = ct * centre[k] + st * (cp * e_l[k] + sp * e_b[k]);
+        b = std::asin(std::clamp(v[2], -1.0, 1.0)) / deg2rad;
+        l = std::atan2(v[1], v[0]) / deg2rad;
+        if (l < 0) l += 360;
+      }
       const double z = spec.galaxy.z_sun + s.distance * std::sin(b * deg2rad);
       const double feh = metallicity.sample(comp, z, r);
       // Noise for all five bands is drawn for every star, so a star's variates do not depend
