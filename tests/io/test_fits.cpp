@@ -253,22 +253,25 @@ TEST_CASE("fits: malformed inputs give clear errors and leave no output file") {
   struct Case {
     fs::path path;
     std::string expected;
+    std::string reason;
   };
   const std::vector<Case> cases = {
-      {truncated("cut_header.fits", 1000), "cut_header.fits"},
-      {truncated("cut_data.fits", size - 2 * 2880), "cut_data.fits"},
-      {truncated("empty.fits", 0), "empty.fits"},
+      {truncated("cut_header.fits", 1000), "cut_header.fits", "truncated"},
+      {truncated("cut_data.fits", size - 2 * 2880), "cut_data.fits", "truncated"},
+      {truncated("cut_odd.fits", size - 100), "cut_odd.fits", "truncated"},
+      {truncated("empty.fits", 0), "empty.fits", "is empty"},
   };
   {
     std::ofstream(dir.path / "text.fits") << "a,b\n1,2\n";
   }
   std::vector<Case> all = cases;
-  all.push_back({dir.path / "text.fits", "text.fits"});
+  all.push_back({dir.path / "text.fits", "text.fits", "not a FITS file"});
   for (const auto& k : all) {
     CAPTURE(k.path);
     const fs::path out = dir.path / ("out_" + k.path.filename().string());
     const std::string msg = fits_message_of<FormatError>([&] { write_fits(read_fits(k.path), out); });
     CHECK(has(msg, k.expected));
+    CHECK_MESSAGE(has(msg, k.reason), msg);
     CHECK_FALSE(fs::exists(out));
     // Converting to CSV through the chunked reader fails the same way, without output.
     const std::string msg2 = fits_message_of<FormatError>([&] {

@@ -38,6 +38,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <unordered_map>
 #endif
@@ -140,12 +141,24 @@ class FitsReader {
     std::error_code ec;
     if (!std::filesystem::exists(path_, ec))
       throw InputError("cannot open FITS file '" + path_.string() + "': no such file");
+    const auto size = std::filesystem::file_size(path_, ec);
+    if (!ec && size == 0) throw FormatError("FITS file '" + path_.string() + "' is empty");
+    {
+      char head[6] = {};
+      std::ifstream in(path_, std::ios::binary);
+      in.read(head, sizeof head);
+      if (in.gcount() < 6 || std::string_view(head, 6) != "SIMPLE")
+        throw FormatError("'" + path_.string() + "' is not a FITS file (it does not start with SIMPLE)");
+    }
+    // FITS files are whole 2880-byte records; anything else is a cut file.
+    if (!ec && size % 2880 != 0)
+      hint_ = " (the file size, " + std::to_string(size) + " bytes, is not a multiple of 2880: the file looks truncated)";
     fitsfile* f = nullptr;
     int st = 0;
     // The file name is passed without cfitsio's extended syntax ("[...]"): open the HDU
     // explicitly below instead.
     fits_open_diskfile(&f, path_.c_str(), READONLY, &st);
-    if (st) throw FormatError("cannot read FITS file '" + path_.string() + "': " + detail::fits_message(st));
+    if (st) throw FormatError("cannot read FITS file '" + path_.string() + "': " + detail::fits_message(st) + hint_);
     file_.reset(f);
     move_to_table();
     plan_columns();
@@ -242,7 +255,7 @@ class FitsReader {
   void check(int st, const std::string& what, std::size_t r0, std::size_t m) const {
     if (st)
       throw FormatError("FITS file '" + path_.string() + "', " + what + ", rows " + std::to_string(next_ + r0 + 1) +
-                        ".." + std::to_string(next_ + r0 + m) + ": " + detail::fits_message(st));
+                        ".." + std::to_string(next_ + r0 + m) + ": " + detail::fits_message(st) + hint_);
   }
 
   void move_to_table() {
@@ -261,6 +274,13 @@ class FitsReader {
       long rows = 0;
       fits_get_num_rows(file_.get(), &rows, &st);
       total_ = static_cast<std::size_t>(rows);
+      LONGLONG head = 0, data = 0, end = 0;
+      fits_get_hduaddrll(file_.get(), &head, &data, &end, &st);
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(path_, ec);
+      if (!st && !ec && static_cast<std::uintmax_t>(end) > size && hint_.empty())
+        hint_ = " (the table needs " + std::to_string(end) + " bytes but the file has " + std::to_string(size) +
+                ": the file looks truncated)";
       if (!st) return;
     }
     if (st) throw FormatError("cannot read FITS file '" + path_.string() + "': " + detail::fits_message(st));
@@ -387,6 +407,7 @@ class FitsReader {
   int status_col_ = 0;
   std::size_t total_ = 0;
   std::size_t next_ = 0;
+  std::string hint_;
 };
 
 // FitsWriter: streams Catalog chunks into one binary table, written atomically.
