@@ -128,8 +128,8 @@ TEST_CASE("simulate_patch: SNR > 5 option, extinction map, invalid specs") {
   // Positions are uniform on the cap: the mean of cos(separation) is (1 + cos θ_max) / 2.
   {
     auto spec5 = small_spec();
-    spec5.area_deg2 = 50;
-    spec5.r_max = 14;  // bright stars only: ~17,000 rows, fast
+    spec5.area_deg2 = 20;
+    spec5.r_max = 14;  // bright stars only: ~7,000 rows, fast
     Rng rng5(10);
     const auto cat5 = simulate_patch(spec5, rng5);
     REQUIRE(cat5.rows() > 1000);
