@@ -108,6 +108,16 @@ TEST_CASE("GalaxyModel: simulated counts match the analytic expectation within P
     REQUIRE(dof >= 12);
     // chi-square with `dof` degrees of freedom: mean dof, sd sqrt(2 dof); 5 sd is generous
     CHECK(chi2 < dof + 5 * std::sqrt(2.0 * dof));
+    // The comparison has power: the same stars are far from the bias-corrected model's
+    // expectation (thicker disks, f = 0.12).
+    const GalaxyModel other(GalaxyParams::juric2008_corrected());
+    double chi2_other = 0;
+    for (auto c : all_components)
+      for (std::size_t k = 0; k + 1 < d_edges.size(); ++k) {
+        const double e = other.expected_count(c, s.l, s.b, s.area, d_edges[k], d_edges[k + 1], -2, 16, m_lim);
+        if (e >= 20) chi2_other += std::pow(hd[static_cast<int>(c)][k] - e, 2) / e;
+      }
+    CHECK(chi2_other > 10 * (dof + 5 * std::sqrt(2.0 * dof)));
   }
 }
 
