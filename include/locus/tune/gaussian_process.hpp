@@ -7,7 +7,8 @@
 //
 // fit() factorises K + σ_n² I by Cholesky (no explicit inverse is used for prediction).
 // optimize() maximises the log marginal likelihood over (log s², log l_1..l_d, log σ_n²)
-// with L-BFGS from several starts (the current hyperparameters plus random ones), with the
+// with L-BFGS from several starts (the current hyperparameters plus random ones; each start
+// gets a short run and the best is then run to convergence), with the
 // mean c profiled out by its generalised-least-squares value (its gradient then vanishes,
 // so the gradient of the profiled likelihood is the partial gradient). Bounds are kept by a
 // smooth reparametrisation θ = lo + (hi - lo)·sigmoid(u), so the optimiser is unconstrained.
@@ -53,7 +54,8 @@ struct GpHyperparameters {
 // length-scale bounds absolute (inputs of a SearchSpace encoding live in [0,1]).
 struct GpFitOptions {
   std::size_t restarts = 3;          // starts: the current hyperparameters + (restarts-1) random
-  std::size_t max_iterations = 80;   // L-BFGS iterations per start
+  std::size_t max_iterations = 80;   // L-BFGS iterations in total for the best start
+  std::size_t screen_iterations = 15;  // iterations every start gets before the best is refined
   double tolerance = 1e-6;           // relative change of the objective that stops a start
   double min_length = 0.02, max_length = 50;
   double min_signal = 0.02, max_signal = 50;
@@ -409,27 +411,39 @@ class GaussianProcess {
       std::vector<double> u;
       double mean = 0;
     };
-    std::vector<Outcome> out(starts.size());
-    parallel_for_static(starts.size(), opt.threads, [&](std::size_t, std::size_t s) {
+    auto run_start = [&](std::vector<double> u, std::size_t iterations) {
       detail::GpWork work;
       std::vector<double> theta(dim), gtheta(dim);
       double mean = 0;
-      auto objective = [&](const double* u, double* gu) {
-        for (std::size_t k = 0; k < dim; ++k) theta[k] = lo[k] + (hi[k] - lo[k]) * detail::sigmoid(u[k]);
+      auto objective = [&](const double* uu, double* gu) {
+        for (std::size_t k = 0; k < dim; ++k) theta[k] = lo[k] + (hi[k] - lo[k]) * detail::sigmoid(uu[k]);
         const double f = detail::gp_neg_lml(pairs, y_.data(), theta.data(), true, &mean, gtheta.data(), work);
         for (std::size_t k = 0; k < dim; ++k) {
-          const double sg = detail::sigmoid(u[k]);
+          const double sg = detail::sigmoid(uu[k]);
           gu[k] = gtheta[k] * (hi[k] - lo[k]) * sg * (1 - sg);
         }
         return f;
       };
-      std::vector<double> u = starts[s];
-      const double f = detail::lbfgs_minimize(objective, u, opt.max_iterations, opt.tolerance);
-      // recompute the profiled mean at the final point
+      const double f = detail::lbfgs_minimize(objective, u, iterations, opt.tolerance);
       std::vector<double> gtmp(dim);
-      const double f_final = objective(u.data(), gtmp.data());
-      out[s] = {std::isfinite(f) ? f_final : std::numeric_limits<double>::infinity(), u, mean};
+      const double f_final = objective(u.data(), gtmp.data());  // sets the profiled mean at u
+      return Outcome{std::isfinite(f) ? f_final : std::numeric_limits<double>::infinity(), u, mean};
+    };
+    // Every start gets a short run (in parallel); the best one is then run to convergence.
+    const bool screen = starts.size() > 1 && opt.screen_iterations < opt.max_iterations;
+    std::vector<Outcome> out(starts.size());
+    parallel_for_static(starts.size(), opt.threads, [&](std::size_t, std::size_t s) {
+      out[s] = run_start(starts[s], screen ? opt.screen_iterations : opt.max_iterations);
     });
+    if (screen) {
+      std::size_t lead = 0;
+      for (std::size_t s = 1; s < out.size(); ++s)
+        if (out[s].f < out[lead].f) lead = s;
+      if (std::isfinite(out[lead].f)) {
+        Outcome refined = run_start(out[lead].u, opt.max_iterations - opt.screen_iterations);
+        if (refined.f <= out[lead].f) out[lead] = std::move(refined);
+      }
+    }
     std::size_t best = 0;
     for (std::size_t s = 1; s < out.size(); ++s)
       if (out[s].f < out[best].f) best = s;
