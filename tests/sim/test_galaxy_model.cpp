@@ -139,3 +139,19 @@ TEST_CASE("GalaxyModel: Poisson totals scatter as Poisson") {
   CHECK(std::abs(mean - lambda) < 4 * std::sqrt(lambda / reps));
   CHECK(var / lambda == doctest::Approx(1.0).epsilon(0.3));
 }
+
+TEST_CASE("GalaxyModel: a bright magnitude limit and bad patches") {
+  const GalaxyModel m;
+  // m_lim = 6: only Mr < 6 + 5 (d ≥ 1 pc) can be seen; sampling never fails.
+  const auto los = m.line_of_sight(0, 90, 2000, -2, 16, 6.0);
+  Rng rng(4);
+  for (int i = 0; i < 2000; ++i) {
+    const auto s = los.draw(Component::thin_disk, rng);
+    CHECK(s.mr + 5 * std::log10(s.distance / 10) < 6.0 + 1e-9);
+  }
+  CHECK(los.expected(Component::thin_disk) ==
+        doctest::Approx(m.expected_count(Component::thin_disk, 0, 90, 2000, 1, 1e7, -2, 16, 6.0)).epsilon(1e-3));
+  CHECK_THROWS_AS(m.line_of_sight(0, 90, 1, -2, 16, -10.0), ConfigError);
+  CHECK_THROWS_AS(m.line_of_sight(0, 95, 1, -2, 16, 20.0), ConfigError);
+  CHECK_THROWS_AS(m.line_of_sight(0, 30, 0, -2, 16, 20.0), ConfigError);
+}

@@ -207,6 +207,10 @@ class LineOfSight {
     if (!(mr_hi_ > mr_lo_)) throw ConfigError("LineOfSight: empty Mr range");
     if (!std::isfinite(m_lim)) throw ConfigError("LineOfSight: the magnitude limit must be finite");
     mu_min_ = 5 * std::log10(d_min / 10);
+    // Stars fainter than m_lim even at d_min cannot be seen: dropping that Mr range keeps every
+    // sampled Mr's distance range non-empty.
+    mr_hi_ = std::min(mr_hi_, m_lim - mu_min_);
+    if (!(mr_hi_ > mr_lo_)) throw ConfigError("LineOfSight: no star is brighter than the magnitude limit");
     const double mu_max = m_lim - mr_lo_;
     if (!(mu_max > mu_min_)) throw ConfigError("LineOfSight: no distance satisfies the magnitude limit");
     const double omega = solid_angle(area_deg2);
