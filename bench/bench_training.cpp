@@ -41,9 +41,9 @@ void synthetic(std::size_t n, Rng& rng, Matrix<float>& x, Matrix<float>& y) {
       x(r, i) = float(c[i] + s * rng.normal());
       x(r, 5 + i) = float(s);
     }
-    y(r, 0) = float(4 + 3 * std::sin(1.5 * c[0]) + c[1] * c[2] + (0.1 + 0.2 * std::abs(c[3])) * rng.normal());
-    y(r, 1) = float(0.5 + 0.3 * c[1] * c[1] + 0.2 * c[4] + (0.01 + 0.03 * (1 + c[0])) * rng.normal());
-    y(r, 2) = float(-1 + std::tanh(2 * c[2]) + 0.3 * c[3] * c[4] + 0.15 * (1.2 + c[4]) * rng.normal());
+    y(r, 0) = float(4 + 3 * std::sin(1.5 * c[0]) + c[1] * c[2] + (0.2 + 0.3 * std::abs(c[3])) * rng.normal());
+    y(r, 1) = float(0.5 + 0.8 * c[1] * c[1] + 0.5 * c[4] + (0.15 + 0.15 * (1 + c[0])) * rng.normal());
+    y(r, 2) = float(-1 + std::tanh(2 * c[2]) + 0.3 * c[3] * c[4] + (0.1 + 0.15 * (1 + c[4])) * rng.normal());
   }
 }
 using PaperNet = Stack<Dense<Gelu>, Dense<Softsign>, Dense<Softsign>, Dense<Sigmoid>, Dense<Gelu>, Dense<Linear>>;

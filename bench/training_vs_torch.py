@@ -65,10 +65,10 @@ def data(n, g):
     s = 0.02 + 0.1 * torch.rand(n, 5, generator=g) * torch.rand(n, 5, generator=g)
     x = torch.cat([c + s * torch.randn(n, 5, generator=g), s], dim=1)
     y = torch.stack([4 + 3 * torch.sin(1.5 * c[:, 0]) + c[:, 1] * c[:, 2],
-                     0.5 + 0.3 * c[:, 1] ** 2 + 0.2 * c[:, 4],
+                     0.5 + 0.8 * c[:, 1] ** 2 + 0.5 * c[:, 4],
                      -1 + torch.tanh(2 * c[:, 2]) + 0.3 * c[:, 3] * c[:, 4]], dim=1)
     y = y + torch.randn(n, 3, generator=g) * torch.stack(
-        [0.1 + 0.2 * c[:, 3].abs(), 0.01 + 0.03 * (1 + c[:, 0]), 0.15 * (1.2 + c[:, 4])], dim=1)
+        [0.2 + 0.3 * c[:, 3].abs(), 0.15 + 0.15 * (1 + c[:, 0]), 0.1 + 0.15 * (1 + c[:, 4])], dim=1)
     return x, y
 
 
