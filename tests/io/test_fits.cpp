@@ -323,3 +323,32 @@ TEST_CASE("fits: the S82 catalogue survives CSV -> FITS -> CSV unchanged") {
 }
 
 #endif
+
+#ifdef LOCUS_HAVE_CFITSIO
+TEST_CASE("fits: truncation at any point never crashes: the file reads or throws locus::Error") {
+  FitsTempDir dir;
+  const fs::path good = dir.path / "good.fits";
+  write_fits(sample_catalog(400, 2), good);
+  const auto size = fs::file_size(good);
+  const Catalog original = sample_catalog(400, 2);
+  Rng rng(5);
+  std::size_t errors = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const std::uintmax_t cut = trial < 8 ? static_cast<std::uintmax_t>(trial) * 2880 : rng.uniform_index(size);
+    const fs::path p = dir.path / ("cut" + std::to_string(trial) + ".fits");
+    fs::copy_file(good, p);
+    fs::resize_file(p, cut);
+    try {
+      // Possible only when the cut falls in the padding of the last 2880-byte record.
+      const Catalog c = read_fits(p);
+      CHECK(cut > size - 2880);
+      REQUIRE(c.rows() == 400);
+      CHECK(c.value("rmag", 399) == original.value("rmag", 399));
+    } catch (const Error& e) {
+      ++errors;
+      CHECK(std::string(e.what()).find(p.filename().string()) != std::string::npos);
+    }
+  }
+  CHECK(errors >= 30);
+}
+#endif
