@@ -52,6 +52,22 @@ struct StretchMove {
   }
 };
 
+/* MixtureMove<A, B>
+   With probability p_b the move B, otherwise A, chosen afresh for every proposal. A mixture
+   of moves that each keep the target invariant keeps it invariant too (the choice does not
+   depend on the state). Used to add occasional mode-jumping proposals to the stretch move. */
+template <class A, class B>
+struct MixtureMove {
+  A a{};
+  B b{};
+  double p_b = 0.1;
+
+  template <class Complement>
+  double propose(std::span<const double> x, const Complement& others, std::span<double> y, Rng& rng) const {
+    return rng.uniform() < p_b ? b.propose(x, others, y, rng) : a.propose(x, others, y, rng);
+  }
+};
+
 /* EnsembleOptions
    randomize_split: shuffle which walkers form each half at every step (emcee's default);
                     false uses the fixed split even/odd indices, as emcee's
@@ -93,6 +109,8 @@ class EnsembleSampler {
   std::size_t walkers() const { return nwalkers_; }
   std::size_t dim() const { return ndim_; }
   const Move& move() const { return move_; }
+  // Replaceable between runs (a reused sampler whose move depends on the target).
+  Move& move() { return move_; }
 
   template <LogProbability F>
   void run(F&& log_prob, std::span<const double> initial, std::size_t nsteps, Rng& rng) {

@@ -148,7 +148,22 @@ class PhotodTarget {
     return cell(t, feh, c) ? c.mix(model_->mr_data()) : std::numeric_limits<double>::quiet_NaN();
   }
 
-  std::vector<double> start(std::size_t nwalkers, Rng& rng) const {
+  /* NodeMasses: the grid posterior of this star on the model nodes, as start() and
+     GridJumpMove use it. mass[n] ∝ prior · ∫₀^Ar_max exp(−χ²/2) dAr (relative; 0 for nodes
+     whose bound is below e^−30 of the best), centre[n] the unconstrained best Ar of node n,
+     prob[n] = P(0 ≤ Ar ≤ Ar_max) under N(centre[n], sigma_a²), sigma_a = (Σ k²/σ²)^(−1/2).
+     Valid until the next call on this target. */
+  struct NodeMasses {
+    std::vector<double> log_mass, centre, chi2_0, cdf, log_prior, prob;
+    double sigma_a = 0;
+    const std::vector<double>& mass() const { return log_mass; }  // pass 2 stores linear masses
+  };
+
+  const NodeMasses& node_masses() const { return compute_masses(); }
+
+  // The mutable scratch behind node_masses(); start() also writes its cdf.
+ private:
+  NodeMasses& compute_masses() const {
     const LocusModel& m = *model_;
     const std::size_t n = m.size();
     constexpr double minus_inf = -std::numeric_limits<double>::infinity();
@@ -157,6 +172,7 @@ class PhotodTarget {
     w.log_mass.resize(n);
     w.centre.resize(n);
     w.chi2_0.resize(n);
+    w.prob.assign(n, 0.0);
     const double* lp = log_node_prior_;
     if (!lp) {
       w.log_prior.resize(n);
@@ -198,15 +214,34 @@ class PhotodTarget {
       const double bound = w.log_mass[k];
       if (!(bound > top - 30)) {
         w.log_mass[k] = 0;
+        w.prob[k] = 0;
         continue;
       }
       const double alpha = -w.centre[k] / sigma_a, beta = alpha + width;
       double r;
-      if (alpha >= 0) r = scaled_tail_difference(alpha, beta);
-      else if (beta <= 0) r = scaled_tail_difference(-beta, -alpha);
-      else r = 0.5 * (std::erfc(-beta / std::numbers::sqrt2) - std::erfc(-alpha / std::numbers::sqrt2));
+      if (alpha >= 0) {
+        r = scaled_tail_difference(alpha, beta);
+        w.prob[k] = r * std::exp(-0.5 * alpha * alpha);
+      } else if (beta <= 0) {
+        r = scaled_tail_difference(-beta, -alpha);
+        w.prob[k] = r * std::exp(-0.5 * beta * beta);
+      } else {
+        r = 0.5 * (std::erfc(-beta / std::numbers::sqrt2) - std::erfc(-alpha / std::numbers::sqrt2));
+        w.prob[k] = r;
+      }
       w.log_mass[k] = std::exp(bound - top) * r;  // now the (relative) mass
     }
+    w.sigma_a = sigma_a;
+    return w;
+  }
+
+
+ public:
+  std::vector<double> start(std::size_t nwalkers, Rng& rng) const {
+    const LocusModel& m = *model_;
+    const std::size_t n = m.size();
+    NodeMasses& w = compute_masses();
+    const double sigma_a = w.sigma_a;
     // The CDF runs t-major (all tracks at one t, then the next t): t is the evolutionary
     // position, so the giant branch and the main sequence occupy separate stretches of the
     // CDF and systematic resampling gives each its share of walkers.
@@ -325,11 +360,164 @@ class PhotodTarget {
   double ar_max_;
   std::array<double, n_colours> obs_{}, ivar_{}, k_{};
   double kk_ = 0, inv_dt_ = 0, inv_df_ = 0;
-  // Scratch for start(), reused between calls; a target is used by one thread at a time.
-  struct Scratch {
-    std::vector<double> log_mass, centre, chi2_0, cdf, log_prior;
-  };
-  mutable Scratch scratch_;
+  // Scratch for node_masses()/start(), reused between calls; a target is used by one
+  // thread at a time.
+  mutable NodeMasses scratch_;
+};
+
+/* GridJumpMove
+   A mode-jumping move for the ensemble sampler: an independence proposal drawn from the
+   star's grid posterior (PhotodTarget::node_masses()), accepted with the Hastings ratio
+   π(y) q(x) / (π(x) q(y)), so the chain stays exact whatever the proposal. The stretch move
+   cannot carry walkers between well-separated modes; mixed in with MixtureMove, this move
+   lets the mode fractions converge to those of the continuous target rather than keeping
+   those of the start.
+   The proposal q: node n with probability ∝ mass[n]; (t, [Fe/H]) uniform in the node's
+   Voronoi box (midpoints to the neighbouring grid values, clipped to the model's range);
+   Ar from N(centre[n], σ_a²) truncated to [0, Ar_max] when that interval holds at least 1 %
+   of the normal's mass, else uniform on [0, Ar_max]. log_density(x) is exact, −∞ where q is 0.
+   Built from a target (copies what it needs; the target's model must outlive the move). */
+class GridJumpMove {
+ public:
+  GridJumpMove() = default;
+  explicit GridJumpMove(const PhotodTarget& target) : model_(&target.model()), ar_max_(target.ar_max()) {
+    const LocusModel& m = target.model();
+    if (m.n_t() < 2 || m.n_feh() < 2) throw ConfigError("GridJumpMove: the model needs at least 2 t and 2 [Fe/H] values");
+    const auto& nm = target.node_masses();
+    const std::size_t n = m.size();
+    sigma_a_ = nm.sigma_a;
+    centre_ = nm.centre;
+    prob_ = nm.prob;
+    log_w_.resize(n);
+    cdf_.resize(n);
+    double total = 0;
+    for (std::size_t k = 0; k < n; ++k) total += nm.mass()[k];
+    double run = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const double w = nm.mass()[k] / total;
+      log_w_[k] = w > 0 ? std::log(w) : -std::numeric_limits<double>::infinity();
+      cdf_[k] = (run += w);
+    }
+    cdf_.back() = 1.0;
+    boxes(m.t_values(), t_lo_, t_hi_);
+    boxes(m.feh_values(), f_lo_, f_hi_);
+    log_volume_ = std::log((m.t_values().back() - m.t_values().front()) *
+                           (m.feh_values().back() - m.feh_values().front()) * ar_max_);
+  }
+
+  template <class Complement>
+  double propose(std::span<const double> x, const Complement&, std::span<double> y, Rng& rng) const {
+    draw(y, rng);
+    return log_density(x) - log_density(y);
+  }
+
+  void draw(std::span<double> y, Rng& rng) const {
+    if (rng.uniform() < uniform_share) {  // the defensive component: uniform on the box
+      y[0] = t_lo_.front() + (t_hi_.back() - t_lo_.front()) * rng.uniform();
+      y[1] = f_lo_.front() + (f_hi_.back() - f_lo_.front()) * rng.uniform();
+      y[2] = ar_max_ * rng.uniform();
+      return;
+    }
+    const double u = rng.uniform();
+    std::size_t k = static_cast<std::size_t>(std::upper_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin());
+    k = std::min(k, cdf_.size() - 1);
+    while (log_w_[k] == -std::numeric_limits<double>::infinity() && k > 0) --k;  // rounding at a zero-mass run
+    const std::size_t it = model_->t_index(k), jf = model_->feh_index(k);
+    y[0] = t_lo_[it] + (t_hi_[it] - t_lo_[it]) * rng.uniform();
+    y[1] = f_lo_[jf] + (f_hi_[jf] - f_lo_[jf]) * rng.uniform();
+    if (prob_[k] >= 0.01) {
+      // Inverse CDF of the truncated normal.
+      const double pa = phi_cdf(-centre_[k] / sigma_a_), pb = phi_cdf((ar_max_ - centre_[k]) / sigma_a_);
+      const double p = std::clamp(pa + (pb - pa) * rng.uniform(), 1e-300, 1 - 1e-16);
+      y[2] = std::clamp(centre_[k] + sigma_a_ * phi_inv(p), 0.0, ar_max_);
+    } else {
+      y[2] = ar_max_ * rng.uniform();
+    }
+  }
+
+  double log_density(std::span<const double> x) const {
+    constexpr double minus_inf = -std::numeric_limits<double>::infinity();
+    const double a = x[2];
+    if (!(a >= 0 && a <= ar_max_) || !model_->contains(x[0], x[1])) return minus_inf;
+    const double lg = log_grid_density(x);
+    const double lu = std::log(uniform_share) - log_volume_;
+    const double hi = std::max(lg, lu);
+    return hi + std::log((1 - uniform_share) * std::exp(lg - hi) + std::exp(lu - hi));
+  }
+
+  // Share of proposals drawn uniformly on the whole (t, [Fe/H], Ar) box, so that q > 0
+  // wherever the target is (the grid component is 0 in boxes of zero-mass nodes, which a
+  // narrow high-S/N posterior ridge can cross between nodes).
+  static constexpr double uniform_share = 0.05;
+
+ private:
+  double log_grid_density(std::span<const double> x) const {
+    constexpr double minus_inf = -std::numeric_limits<double>::infinity();
+    const double a = x[2];
+    const std::size_t it = box_of(t_lo_, x[0]);
+    const std::size_t jf = box_of(f_lo_, x[1]);
+    const std::size_t k = model_->index(it, jf);
+    if (log_w_[k] == minus_inf) return minus_inf;
+    double la;
+    if (prob_[k] >= 0.01) {
+      const double z = (a - centre_[k]) / sigma_a_;
+      la = -0.5 * z * z - std::log(sigma_a_ * std::sqrt(2 * std::numbers::pi) * prob_[k]);
+    } else {
+      la = -std::log(ar_max_);
+    }
+    return log_w_[k] - std::log(t_hi_[it] - t_lo_[it]) - std::log(f_hi_[jf] - f_lo_[jf]) + la;
+  }
+
+  static double phi_cdf(double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); }
+  // Standard normal quantile: Acklam's rational approximation refined by one Halley step
+  // (relative error ~1e-15).
+  static double phi_inv(double p) {
+    static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                                   1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+    static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                                   6.680131188771972e+01,  -1.328068155288572e+01};
+    static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                                   -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+    static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                                   3.754408661907416e+00};
+    double x;
+    if (p < 0.02425) {
+      const double q = std::sqrt(-2 * std::log(p));
+      x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+          ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    } else if (p > 1 - 0.02425) {
+      const double q = std::sqrt(-2 * std::log1p(-p));
+      x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+          ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    } else {
+      const double q = p - 0.5, r = q * q;
+      x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+          (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    }
+    const double e = phi_cdf(x) - p;
+    const double u = e * std::sqrt(2 * std::numbers::pi) * std::exp(0.5 * x * x);
+    return x - u / (1 + 0.5 * x * u);
+  }
+  // Voronoi boxes of a sorted axis: [midpoint to the previous value, midpoint to the next],
+  // the ends clipped to the axis range. They tile [front, back].
+  static void boxes(const std::vector<double>& v, std::vector<double>& lo, std::vector<double>& hi) {
+    const std::size_t n = v.size();
+    lo.resize(n);
+    hi.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      lo[i] = i == 0 ? v[0] : 0.5 * (v[i - 1] + v[i]);
+      hi[i] = i + 1 == n ? v[n - 1] : 0.5 * (v[i] + v[i + 1]);
+    }
+  }
+  // The box holding x (lo ≤ x < hi; the last box also holds its upper end).
+  static std::size_t box_of(const std::vector<double>& lo, double x) {
+    const auto i = static_cast<std::size_t>(std::upper_bound(lo.begin(), lo.end(), x) - lo.begin());
+    return i == 0 ? 0 : i - 1;
+  }
+
+  const LocusModel* model_ = nullptr;
+  double ar_max_ = 0, sigma_a_ = 1, log_volume_ = 0;
+  std::vector<double> centre_, prob_, log_w_, cdf_, t_lo_, t_hi_, f_lo_, f_hi_;
 };
 
 /* McmcSummary: posterior summaries of (Mr, [Fe/H], Ar) from a chain of (t, [Fe/H], Ar):
@@ -381,13 +569,16 @@ inline McmcSummary summarize(const PhotodTarget& target, const Chain& chain, std
 }
 
 /* McmcSettings: ensemble MCMC per star — walkers, steps, burn-in steps dropped from the
-   summaries, and the stretch-move scale. photo-D's setting is 4 walkers × 500 steps. */
+   summaries, and the stretch-move scale. photo-D's setting is 4 walkers × 500 steps.
+   jump_probability > 0 mixes in GridJumpMove proposals with that probability (0 = the
+   stretch move alone, as emcee and photo-D). */
 struct McmcSettings {
   std::size_t walkers = 4;
   std::size_t steps = 500;
   std::size_t burn_in = 100;
   StretchMove move{};
   ArPriorBound ar{};
+  double jump_probability = 0.0;
 };
 
 /* McmcResult: a star's summary and its status: 0 = ok, 1 = bad input (NaN/missing colour,
@@ -419,11 +610,19 @@ inline McmcResult mcmc_posterior(const PhotodModel& pm, const PhotodStar& star, 
   } catch (const InputError&) {
     return fail(2);
   }
+  auto finish = [&](auto& sampler) {
+    sampler.run(target, start, set.steps, rng);
+    res.summary = summarize(target, sampler.chain(), std::min(set.burn_in, set.steps - 1));
+    res.summary.acceptance = sampler.mean_acceptance_fraction();
+    return res;
+  };
+  if (set.jump_probability > 0) {
+    using Move = MixtureMove<StretchMove, GridJumpMove>;
+    EnsembleSampler<Move> sampler(set.walkers, PhotodTarget::dim, Move{set.move, GridJumpMove(target), set.jump_probability});
+    return finish(sampler);
+  }
   EnsembleSampler<StretchMove> sampler(set.walkers, PhotodTarget::dim, set.move);
-  sampler.run(target, start, set.steps, rng);
-  res.summary = summarize(target, sampler.chain(), std::min(set.burn_in, set.steps - 1));
-  res.summary.acceptance = sampler.mean_acceptance_fraction();
-  return res;
+  return finish(sampler);
 }
 
 // A catalogue: star i uses rng.split(i), so results do not depend on the thread count.
