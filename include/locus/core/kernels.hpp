@@ -43,18 +43,16 @@ inline void gemm_block(const T* w, std::size_t wp, std::size_t wq, const T* bias
     for (std::size_t i = 0; i < RB; ++i) epi(q0 + a, r0 + i * L, acc[a][i]);
 }
 
+// Tails (outputs not a multiple of 4, row vectors not a multiple of 4) use single-width
+// blocks: two block shapes per direction instead of sixteen keeps the instantiated code
+// (which inlines the activation) small, and the tails are a small share of the work.
 template <std::size_t RB, class T, class Epi>
 inline void gemm_rows(const T* w, std::size_t wp, std::size_t wq, const T* bias, std::size_t np, std::size_t nq,
                       const T* x, std::size_t ldx, std::size_t r0, Epi& epi) {
   constexpr std::size_t QB = 4;
   std::size_t q = 0;
   for (; q + QB <= nq; q += QB) gemm_block<QB, RB>(w, wp, wq, bias, np, x, ldx, q, r0, epi);
-  switch (nq - q) {
-    case 3: gemm_block<3, RB>(w, wp, wq, bias, np, x, ldx, q, r0, epi); break;
-    case 2: gemm_block<2, RB>(w, wp, wq, bias, np, x, ldx, q, r0, epi); break;
-    case 1: gemm_block<1, RB>(w, wp, wq, bias, np, x, ldx, q, r0, epi); break;
-    default: break;
-  }
+  for (; q < nq; ++q) gemm_block<1, RB>(w, wp, wq, bias, np, x, ldx, q, r0, epi);
 }
 }  // namespace detail
 
@@ -64,12 +62,7 @@ void gemm_fm(const T* w, std::size_t wp, std::size_t wq, const T* bias, std::siz
   constexpr std::size_t L = simd::lanes<T>, RB = 4;
   std::size_t r = 0;
   for (; r + RB * L <= n; r += RB * L) detail::gemm_rows<RB>(w, wp, wq, bias, np, nq, x, ldx, r, epi);
-  switch ((n - r) / L) {
-    case 3: detail::gemm_rows<3>(w, wp, wq, bias, np, nq, x, ldx, r, epi); break;
-    case 2: detail::gemm_rows<2>(w, wp, wq, bias, np, nq, x, ldx, r, epi); break;
-    case 1: detail::gemm_rows<1>(w, wp, wq, bias, np, nq, x, ldx, r, epi); break;
-    default: break;
-  }
+  for (; r < n; r += L) detail::gemm_rows<1>(w, wp, wq, bias, np, nq, x, ldx, r, epi);
 }
 
 // dw[p*nq + q] (+)= Σ_r x[p, r] · d[q, r]  and  db[q] (+)= Σ_r d[q, r]   (weight gradients).

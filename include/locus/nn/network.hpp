@@ -21,7 +21,7 @@ namespace locus::nn {
 // Per-batch buffers for training passes; sized once, reused for every batch.
 template <class T>
 struct Workspace {
-  std::size_t capacity = 0;               // rows, padded to the lane width
+  std::size_t capacity = 0;               // leading dimension: rows rounded up to the lane width (+ padding)
   std::vector<T> x;                       // input, feature-major [in × capacity]
   std::vector<std::vector<T>> z, a;       // per layer pre-activation and activation
   std::vector<T> d0, d1;                  // back-propagated gradients (ping-pong)
@@ -81,19 +81,19 @@ class Network {
   void predict_into(const S* x, std::size_t n, T* y, std::size_t threads = 1, std::size_t chunk = 512) const {
     chunk = simd::round_up<T>(std::clamp<std::size_t>(chunk, 1, std::max<std::size_t>(n, 1)));
     const std::size_t chunks = (n + chunk - 1) / chunk, nt = threads_for(chunks, threads);
-    const std::size_t width = max_width(), in = inputs(), out = outputs();
+    const std::size_t width = max_width(), in = inputs(), out = outputs(), ld = padded_ld(chunk);
     std::vector<std::vector<T>> buffers(nt);
-    for (auto& b : buffers) b.resize(2 * width * chunk);
+    for (auto& b : buffers) b.resize(2 * width * ld);
     parallel_for_static(chunks, nt, [&](std::size_t t, std::size_t c) {
       const std::size_t r0 = c * chunk, rows = std::min(chunk, n - r0), np = simd::round_up<T>(rows);
       T* cur = buffers[t].data();
-      T* nxt = cur + width * chunk;
-      kernels::to_feature_major(x + r0 * in, in, rows, in, cur, chunk, np);
+      T* nxt = cur + width * ld;
+      kernels::to_feature_major(x + r0 * in, in, rows, in, cur, ld, np);
       for (std::size_t i = 0; i < self().depth(); ++i) {
-        self().visit(i, [&](const auto& l) { l.forward_fm(cur, chunk, np, nxt, chunk); });
+        self().visit(i, [&](const auto& l) { l.forward_fm(cur, ld, np, nxt, ld); });
         std::swap(cur, nxt);
       }
-      kernels::to_batch_major(cur, chunk, rows, out, y + r0 * out, out);
+      kernels::to_batch_major(cur, ld, rows, out, y + r0 * out, out);
     });
   }
 
@@ -116,10 +116,20 @@ class Network {
     return total;
   }
 
+  // Leading dimension of feature-major buffers for `rows` rows: rounded up to the lane width
+  // and, when that is a multiple of 128 bytes, one cache line more, so that successive
+  // features of a chunk do not all fall into the same few L1 sets (a 2 KiB or 4 KiB stride
+  // would leave most of the cache unused and cause conflict misses).
+  static std::size_t padded_ld(std::size_t rows) {
+    std::size_t ld = simd::round_up<T>(rows);
+    if ((ld * sizeof(T)) % 128 == 0) ld += 64 / sizeof(T) > simd::lanes<T> ? 64 / sizeof(T) : simd::lanes<T>;
+    return ld;
+  }
+
   // ---- training passes ------------------------------------------------------------------
   Workspace<T> workspace(std::size_t rows) const {
     Workspace<T> ws;
-    ws.capacity = simd::round_up<T>(rows);
+    ws.capacity = padded_ld(rows);
     ws.x.assign(inputs() * ws.capacity, T(0));
     for (std::size_t i = 0; i < self().depth(); ++i)
       self().visit(i, [&](const auto& l) {
