@@ -138,9 +138,10 @@ TEST_CASE("csv: comments, blank lines, quotes, CRLF, BOM, spaces and signs") {
   TempDir dir;
   const auto p = dir.file("q.csv",
                           "\xEF\xBB\xBF# leading comment\r\n"
+                          "# a comment with \"quotes\", commas and an odd one: 5\" wide\r\n"
                           "id,\"x\",y\r\n"
                           "a, 1.5 ,+2\r\n"
-                          "# comment between rows\r\n"
+                          "# comment between rows, it's 5\" wide\r\n"
                           "\r\n"
                           "\"b,\"\"c\"\"\",\"3e2\",-4\r\n"
                           "\"multi\nline\",5,6");  // no final newline

@@ -108,27 +108,40 @@ inline bool is_missing_token(std::string_view s) {
 // Splits a byte stream into CSV records (honouring quotes) and records into fields.
 class RecordScanner {
  public:
-  RecordScanner(std::FILE* f, std::string file, char delimiter, std::size_t buffer_bytes)
-      : f_(f), file_(std::move(file)), delim_(delimiter), buf_(std::max<std::size_t>(buffer_bytes, 4096)) {}
+  RecordScanner(std::FILE* f, std::string file, char delimiter, char comment, std::size_t buffer_bytes)
+      : f_(f),
+        file_(std::move(file)),
+        delim_(delimiter),
+        comment_(comment),
+        buf_(std::max<std::size_t>(buffer_bytes, 4096)) {}
 
   // Reads the next record into `fields` (views valid until the next call). Returns false at
-  // the end of the file. `raw` receives the whole record text without its line end.
-  bool next(std::vector<std::string_view>& fields, std::string_view& raw, bool& quoted) {
+  // the end of the file. `raw` receives the whole record text without its line end. A line
+  // starting with the comment character is returned as `comment` (quotes in it mean nothing).
+  bool next(std::vector<std::string_view>& fields, std::string_view& raw, bool& quoted, bool& comment) {
     if (begin_ == end_ && !eof_) refill(begin_);
-    if (begin_ == end_ && eof_) return false;
     if (first_) {
       first_ = false;
       if (end_ - begin_ >= 3 && std::memcmp(buf_.data() + begin_, "\xEF\xBB\xBF", 3) == 0) begin_ += 3;
     }
+    if (begin_ == end_ && eof_) return false;
     std::size_t pos = begin_;
     bool in_q = false;
     quoted = false;
+    comment = buf_[begin_] == comment_;
     std::size_t inner_lines = 0;
     std::size_t rec_end = 0;
     bool terminated = true;
     for (;;) {
       const char* base = buf_.data();
-      if (!in_q) {
+      if (comment) {
+        const char* nl = static_cast<const char*>(std::memchr(base + pos, '\n', end_ - pos));
+        if (nl) {
+          rec_end = static_cast<std::size_t>(nl - base);
+          break;
+        }
+        pos = end_;
+      } else if (!in_q) {
         const char* nl = static_cast<const char*>(std::memchr(base + pos, '\n', end_ - pos));
         const std::size_t lim = nl ? static_cast<std::size_t>(nl - base) : end_;
         const char* q = static_cast<const char*>(std::memchr(base + pos, '"', lim - pos));
@@ -171,7 +184,8 @@ class RecordScanner {
     raw = std::string_view(buf_.data() + begin_, stop - begin_);
     begin_ = terminated ? rec_end + 1 : rec_end;
     last_unterminated_ = !terminated;
-    split(raw, quoted, fields);
+    fields.clear();
+    if (!comment) split(raw, quoted, fields);
     return true;
   }
 
@@ -267,6 +281,7 @@ class RecordScanner {
   std::FILE* f_;
   std::string file_;
   char delim_;
+  char comment_;
   std::vector<char> buf_;
   std::size_t begin_ = 0, end_ = 0;
   bool eof_ = false;
@@ -314,7 +329,7 @@ class CsvReader {
     file_.reset(std::fopen(path_.c_str(), "rb"));
     if (!file_)
       throw InputError("cannot open CSV file " + detail::quote_name(path_.string()) + ": " + std::strerror(errno));
-    scanner_.emplace(file_.get(), path_.string(), opt_.delimiter, opt_.buffer_bytes);
+    scanner_.emplace(file_.get(), path_.string(), opt_.delimiter, opt_.comment, opt_.buffer_bytes);
     std::error_code ec;
     if (std::filesystem::is_regular_file(path_, ec)) file_size_ = std::filesystem::file_size(path_, ec);
     if (ec) file_size_ = 0;
@@ -347,7 +362,7 @@ class CsvReader {
 
     std::size_t n = 0;
     std::string_view raw;
-    bool quoted = false;
+    bool quoted = false, comment = false;
     const std::uint64_t start = scanner_->position();
     while (n < max_rows && !done_) {
       if (n == 1024 && max_rows > 2 * guess && file_size_ > 0) {
@@ -361,11 +376,11 @@ class CsvReader {
         status.reserve(want);
         if (has_id_) ids.reserve(want);
       }
-      if (!scanner_->next(fields_, raw, quoted)) {
+      if (!scanner_->next(fields_, raw, quoted, comment)) {
         done_ = true;
         break;
       }
-      if (skip_record(raw, quoted)) continue;
+      if (comment || skip_record(raw, quoted)) continue;
       const std::size_t row = rows_read_ + n + 1;
       if (fields_.size() != header_.size()) {
         std::string msg = where(row) + ": expected " + std::to_string(header_.size()) + " fields, found " +
@@ -426,22 +441,19 @@ class CsvReader {
     std::size_t index = 0;
   };
 
+  // Blank lines are skipped, except in a one-column file where they are empty fields.
   bool skip_record(std::string_view raw, bool quoted) const {
-    if (quoted) return false;
-    if (!raw.empty() && raw.front() == opt_.comment) return true;
-    // Blank lines are skipped, except in a one-column file where they are empty fields.
-    return header_.size() != 1 && detail::trim(raw).empty();
+    return !quoted && header_.size() != 1 && detail::trim(raw).empty();
   }
 
   void read_header() {
     std::string_view raw;
-    bool quoted = false;
+    bool quoted = false, comment = false;
     for (;;) {
-      if (!scanner_->next(fields_, raw, quoted))
+      if (!scanner_->next(fields_, raw, quoted, comment))
         throw FormatError("CSV file " + detail::quote_name(path_.string()) +
                           " is empty: no header line with column names");
-      const bool skip = !quoted && (detail::trim(raw).empty() || raw.front() == opt_.comment);
-      if (!skip) break;
+      if (!comment && (quoted || !detail::trim(raw).empty())) break;
     }
     const std::size_t header_line = scanner_->record_line();
     std::unordered_map<std::string, std::size_t> seen;
