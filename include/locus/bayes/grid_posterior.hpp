@@ -1,0 +1,714 @@
+#pragma once
+// The photo-D grid posterior (Palaversa et al. 2025) over model nodes x A_r.
+//
+// For one star with colours c_obs and errors sigma, and a model node n (Mr, [Fe/H], colours c_n),
+//   p(n, A | data) ∝ prior_bin(r)(Mr_n, [Fe/H]_n) * exp(-chi2_n(A) / 2),  A in [0, A_max],
+//   chi2_n(A) = sum_c ((c_obs,c - c_n,c - k_c A) / sigma_c)^2,   A_max = 1.3 A_SFD + 0.1.
+// Two evaluations of the A_r integral:
+//   GridMode::brute_force - photo-D's: A on the grid 0, dA, 2 dA, ... <= A_max (dA = 0.01),
+//     summed cell by cell;
+//   GridMode::exact (default) - chi2_n(A) is quadratic in A, so the integral over the flat prior
+//     is a Gaussian times a difference of error functions, and the A moments of node n are the
+//     moments of a normal truncated to [0, A_max]. Nodes that provably cannot change the result
+//     by more than skip_tolerance (relative posterior mass) are skipped; see docs/bayes.md.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <numbers>
+#include <numeric>
+#include <span>
+#include <vector>
+
+#include "locus/bayes/extinction.hpp"
+#include "locus/bayes/locus_model.hpp"
+#include "locus/bayes/prior.hpp"
+#include "locus/bayes/summary.hpp"
+#include "locus/core/errors.hpp"
+#include "locus/core/parallel_for.hpp"
+#include "locus/core/simd.hpp"
+
+// GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics (_mm512_undefined_pd
+// used by min/max/extract); the warning is a false positive, silenced for this header only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+namespace locus::bayes {
+
+enum class GridMode { brute_force, exact };
+
+// The flat A_r prior of photo-D: A_r in [0, scale * A_SFD + offset].
+struct ArPrior {
+  double scale = 1.3;
+  double offset = 0.1;
+  double upper(double ar_sfd) const { return scale * ar_sfd + offset; }
+};
+
+struct GridOptions {
+  GridMode mode = GridMode::exact;
+  double ar_step = 0.01;  // brute_force: A_r grid step (also the grid of the A_r marginal)
+  ArPrior ar_prior{};
+  // exact: skipped nodes carry at most this fraction of the posterior mass (see docs/bayes.md).
+  double skip_tolerance = 1e-12;
+  // Stars with chi2_min above this get status::poor_fit (their summaries are still computed).
+  double chi2_max = 100.0;
+  // Give no weight to plateau nodes (copies padding a track to the full t range).
+  bool exclude_plateau = false;
+};
+
+// One star: r magnitude (selects the prior bin), colours u-g, g-r, r-i, i-z with their errors,
+// and the SFD extinction A_r that sets the A_r prior range.
+struct Observation {
+  double r = std::numeric_limits<double>::quiet_NaN();
+  std::array<double, n_colours> colour{};
+  std::array<double, n_colours> error{};
+  double ar_sfd = std::numeric_limits<double>::quiet_NaN();
+};
+
+// Marginal posteriors of one star (photo-D's normalisation: sum(p) * step = 1 on a regular axis).
+//   feh/p_feh:  per [Fe/H] track;   mr/p_mr: per distinct node Mr value (weights, sum 1);
+//   ar/p_ar:    density on the A_r grid 0, ar_step, ... <= A_max.
+struct Marginals {
+  std::vector<double> feh, p_feh, mr, p_mr, ar, p_ar;
+};
+
+namespace detail {
+
+// erfcx(x) = exp(x^2) erfc(x) for x >= 0, without overflow.
+inline double erfcx(double x) {
+  if (x < 25.0) return std::exp(x * x) * std::erfc(x);
+  const double y = 1.0 / (x * x);
+  return (1.0 - 0.5 * y * (1.0 - 1.5 * y * (1.0 - 2.5 * y * (1.0 - 3.5 * y)))) / (x * std::sqrt(std::numbers::pi));
+}
+
+// Moments of a standard normal truncated to [al, be], al < be, scaled so that nothing
+// underflows: z = int_al^be exp(-(t^2 - tc^2)/2) dt with tc = the point of [al, be] nearest 0,
+// mean = E[t], m2 = E[t^2].
+struct TruncatedStd {
+  double z, mean, m2;
+};
+inline TruncatedStd truncated_std_lower_tail(double al, double be) {  // 0 <= al < be
+  constexpr double s2 = std::numbers::sqrt2;
+  const double d = -0.5 * (be - al) * (be + al);  // (al^2 - be^2)/2 <= 0
+  const double r = std::exp(d);
+  const double z = std::sqrt(std::numbers::pi / 2) * (erfcx(al / s2) - r * erfcx(be / s2));
+  const double mean = -std::expm1(d) / z;
+  return {z, mean, 1.0 + (al - be * r) / z};
+}
+inline TruncatedStd truncated_std(double al, double be) {
+  if (al >= 0) return truncated_std_lower_tail(al, be);
+  if (be <= 0) {
+    auto t = truncated_std_lower_tail(-be, -al);
+    t.mean = -t.mean;
+    return t;
+  }
+  constexpr double s2 = std::numbers::sqrt2;
+  const double z = std::sqrt(std::numbers::pi / 2) * (std::erf(be / s2) - std::erf(al / s2));
+  const double pa = std::exp(-0.5 * al * al), pb = std::exp(-0.5 * be * be);
+  return {z, (pa - pb) / z, 1.0 + (al * pa - be * pb) / z};
+}
+// P(t <= x) for the truncated standard normal on [al, be], al <= x <= be.
+inline double truncated_std_cdf(double al, double be, double x) {
+  constexpr double s2 = std::numbers::sqrt2;
+  if (al >= 0) {
+    const double ea = erfcx(al / s2);
+    const double num = ea - std::exp(-0.5 * (x - al) * (x + al)) * erfcx(x / s2);
+    const double den = ea - std::exp(-0.5 * (be - al) * (be + al)) * erfcx(be / s2);
+    return num / den;
+  }
+  if (be <= 0) {
+    // multiply through by exp(be^2/2): Phi(y) exp(be^2/2) = exp((be^2 - y^2)/2) erfcx(-y/sqrt2) / 2
+    const double ra = std::exp(-0.5 * (al - be) * (al + be)) * erfcx(-al / s2);
+    const double num = std::exp(-0.5 * (x - be) * (x + be)) * erfcx(-x / s2) - ra;
+    const double den = erfcx(-be / s2) - ra;
+    return num / den;
+  }
+  const double ea = std::erf(al / s2);
+  return (std::erf(x / s2) - ea) / (std::erf(be / s2) - ea);
+}
+
+using batch_d = simd::batch<double>;
+
+// erfcx for a batch of y >= 0. Below 7: exp(y^2) erfc(y) (xsimd's erfc has a relative error
+// below 3e-12 there, ~1e-15 below 2); from 7 on: the continued fraction
+// erfcx(y) = 1/sqrt(pi) / (y + (1/2)/(y + 1/(y + (3/2)/(y + ...)))), 12 levels (error < 1e-15).
+inline batch_d erfcx_batch(batch_d y) {
+  const auto near = y < batch_d(7.0);
+  const batch_d yc = xsimd::min(y, batch_d(7.0));
+  batch_d r = xsimd::exp(yc * yc) * xsimd::erfc(yc);
+  if (!xsimd::all(near)) {
+    const batch_d yf = xsimd::max(y, batch_d(7.0));
+    batch_d cf = yf;
+    for (int k = 12; k >= 1; --k) cf = yf + batch_d(0.5 * k) / cf;
+    r = xsimd::select(near, r, batch_d(1.0 / std::sqrt(std::numbers::pi)) / cf);
+  }
+  return r;
+}
+
+// c0, c1 give the CDF: interior lanes F = (erf(x/sqrt2) - c0) c1; tail lanes (in the
+// mirrored variable y >= lo >= 0) G = (1 - exp(-(y^2 - lo^2)/2) erfcx(y/sqrt2) c0) c1.
+struct TruncatedStdBatch {
+  batch_d z, mean, m2, tc, c0, c1;
+};
+inline TruncatedStdBatch truncated_std_batch(batch_d al, batch_d be) {
+  const batch_d zero(0.0), one(1.0), is2(1.0 / std::numbers::sqrt2), c(std::sqrt(std::numbers::pi / 2));
+  const auto mir = be <= zero;
+  const batch_d lo = xsimd::select(mir, -be, al), hi = xsimd::select(mir, -al, be);
+  const auto tail = lo >= zero;
+  TruncatedStdBatch r;
+  batch_d z_i(1.0), mean_i(0.0), m2_i(1.0), z_t(1.0), mean_t(0.0), m2_t(1.0);
+  batch_d c0_i(0.0), c1_i(1.0), c0_t(1.0), c1_t(1.0);
+  if (xsimd::any(!tail)) {
+    const batch_d l = xsimd::min(lo, zero), h = xsimd::max(hi, zero);
+    const batch_d el = xsimd::erf(l * is2), eh = xsimd::erf(h * is2);
+    z_i = c * (eh - el);
+    const batch_d pa = xsimd::exp(batch_d(-0.5) * l * l), pb = xsimd::exp(batch_d(-0.5) * h * h);
+    mean_i = (pa - pb) / z_i;
+    m2_i = one + (l * pa - h * pb) / z_i;
+    c0_i = el;
+    c1_i = one / (eh - el);
+  }
+  if (xsimd::any(tail)) {
+    const batch_d l = xsimd::max(lo, zero), h = xsimd::max(hi, l);
+    const batch_d d = batch_d(-0.5) * (h - l) * (h + l);
+    const batch_d rr = xsimd::exp(d);
+    // erfcx(h/sqrt2) <= erfcx(l/sqrt2), so where rr < 1e-17 the h term is below rounding
+    const auto need_h = rr > batch_d(1e-17);
+    const batch_d xl = erfcx_batch(l * is2);
+    const batch_d xh = xsimd::any(need_h) ? xsimd::select(need_h, rr * erfcx_batch(h * is2), zero) : zero;
+    z_t = c * (xl - xh);
+    mean_t = -xsimd::expm1(d) / z_t;
+    m2_t = one + (l - h * rr) / z_t;
+    c0_t = one / xl;
+    c1_t = xl / (xl - xh);
+  }
+  r.c0 = xsimd::select(tail, c0_t, c0_i);
+  r.c1 = xsimd::select(tail, c1_t, c1_i);
+  r.z = xsimd::select(tail, z_t, z_i);
+  const batch_d mean = xsimd::select(tail, mean_t, mean_i);
+  r.mean = xsimd::select(mir, -mean, mean);
+  r.m2 = xsimd::select(tail, m2_t, m2_i);
+  r.tc = xsimd::select(tail, xsimd::select(mir, be, al), zero);
+  return r;
+}
+
+}  // namespace detail
+
+// GridPosterior: photo-D's Bayesian estimates of (Mr, [Fe/H], A_r) for single stars and whole
+// catalogues.
+//
+// Specification:
+//  - Built from a LocusModel, PriorMaps (tabulated onto the nodes once, bilinearly, 0 outside
+//    the maps), an Extinction (colour-excess coefficients k_c) and GridOptions.
+//  - fit(obs) returns a Summary: means and sigmas are posterior moments; Mr and [Fe/H]
+//    quantiles use photo-D's discrete CDF convention (photod_quantile) over the distinct node
+//    values; A_r quantiles use it over the A_r grid (brute_force) or invert the exact mixture
+//    CDF (exact). chi2_min: minimum over nodes and the A_r grid (brute_force) or the continuous
+//    range [0, A_max] (exact).
+//  - Bad input (NaN colour, r or A_SFD; NaN/zero/negative error; empty A_r range) gives
+//    status bits + no_fit and NaN summaries, never an exception. A prior that is zero on every
+//    node gives prior_zero + no_fit. chi2_min > chi2_max sets poor_fit.
+//  - fit_catalog(stars) runs fit over all stars with threads; every star is independent and
+//    processed identically, so the output does not depend on the thread count.
+//  - const member functions are thread-safe; fit(obs, ws) reuses a Workspace (no allocation
+//    after the first star).
+class GridPosterior {
+ public:
+  using batch = simd::batch<double>;
+  static constexpr std::size_t lanes = simd::lanes<double>;
+
+  // Per-thread scratch memory.
+  struct Workspace {
+    std::vector<double> astar, chi2, bound;   // per node
+    std::vector<std::size_t> kept;            // exact: nodes that enter the sums
+    std::vector<double> w, ea, ea2;           // per kept node: weight, E[A], E[A^2]
+    std::vector<double> feh_w, mr_w, ar_w;    // weight per track / distinct Mr / A_r grid value
+    struct Kept {  // exact: per kept node A*, bound, standardised range, z, tc, CDF constants
+      std::vector<double> astar, bound, al, be, z, tc, c0, c1;
+    } kx;
+    struct Mixture {  // exact: the A_r mixture used for the quantiles
+      std::vector<double> w, astar, al, be, z, tc, c0, c1, tail, mir;
+      std::size_t n = 0;
+      double total = 0;
+    } mx;
+  };
+
+  GridPosterior(LocusModel model, const PriorMaps& priors, Extinction ext = {}, GridOptions opt = {})
+      : model_(std::move(model)), ext_(std::move(ext)), opt_(opt) {
+    if (!(opt_.ar_step > 0)) throw ConfigError("GridPosterior: ar_step must be > 0");
+    if (!(opt_.skip_tolerance > 0 && opt_.skip_tolerance < 1)) throw ConfigError("GridPosterior: skip_tolerance must be in (0, 1)");
+    N_ = model_.size();
+    Npad_ = simd::round_up<double>(N_);
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      col_[c].assign(Npad_, 1e100);  // padding nodes: chi^2 ~ 1e200, never the minimum
+      std::copy(model_.colour_data(c), model_.colour_data(c) + N_, col_[c].begin());
+    }
+    const auto on = priors.on_nodes(model_);
+    prior_.assign(PriorMaps::n_bins * Npad_, 0.0);
+    logprior_.assign(PriorMaps::n_bins * Npad_, -std::numeric_limits<double>::infinity());
+    nonzero_.assign(PriorMaps::n_bins, 0);
+    for (std::size_t k = 0; k < PriorMaps::n_bins; ++k)
+      for (std::size_t n = 0; n < N_; ++n) {
+        double p = on[k * N_ + n];
+        if (opt_.exclude_plateau && model_.plateau(n)) p = 0;
+        prior_[k * Npad_ + n] = p;
+        if (p > 0) logprior_[k * Npad_ + n] = std::log(p), ++nonzero_[k];
+      }
+    // distinct Mr values and each node's index among them (for the Mr quantiles)
+    mr_values_.assign(model_.mr_data(), model_.mr_data() + N_);
+    std::sort(mr_values_.begin(), mr_values_.end());
+    mr_values_.erase(std::unique(mr_values_.begin(), mr_values_.end()), mr_values_.end());
+    mr_range_ = mr_values_.back() - mr_values_.front();
+    feh_range_ = model_.feh_values().back() - model_.feh_values().front();
+    mr_index_.resize(N_);
+    for (std::size_t n = 0; n < N_; ++n)
+      mr_index_[n] = static_cast<std::size_t>(std::lower_bound(mr_values_.begin(), mr_values_.end(), model_.mr(n)) - mr_values_.begin());
+  }
+
+  const LocusModel& model() const { return model_; }
+  const Extinction& extinction() const { return ext_; }
+  const GridOptions& options() const { return opt_; }
+  // The prior of r bin k tabulated on node n (after exclude_plateau).
+  double node_prior(std::size_t k, std::size_t n) const { return prior_[k * Npad_ + n]; }
+
+  Summary fit(const Observation& obs) const {
+    Workspace ws;
+    return fit(obs, ws);
+  }
+  Summary fit(const Observation& obs, Workspace& ws, Marginals* marginals = nullptr) const {
+    Summary s;
+    Star st;
+    if (!prepare(obs, s, st)) return s;
+    return opt_.mode == GridMode::exact ? fit_exact(st, s, ws, marginals) : fit_grid(st, s, ws, marginals);
+  }
+  Summary fit(const Observation& obs, Marginals& marginals) const {
+    Workspace ws;
+    return fit(obs, ws, &marginals);
+  }
+
+  std::vector<Summary> fit_catalog(std::span<const Observation> stars, std::size_t threads = 0) const {
+    std::vector<Summary> out(stars.size());
+    constexpr std::size_t grain = 64;
+    const std::size_t chunks = (stars.size() + grain - 1) / grain;
+    std::vector<Workspace> ws(threads_for(chunks, threads));
+    parallel_for_static(chunks, threads, [&](std::size_t t, std::size_t c) {
+      const std::size_t e = std::min(stars.size(), (c + 1) * grain);
+      for (std::size_t i = c * grain; i < e; ++i) out[i] = fit(stars[i], ws[t]);
+    });
+    return out;
+  }
+
+ private:
+  struct Star {
+    std::array<double, n_colours> obs{}, w{}, kw{};  // colours, 1/sigma^2, k_c/sigma^2
+    double a = 0, amax = 0;                           // sum k^2/sigma^2, A_max
+    std::size_t bin = 0;
+  };
+
+  bool prepare(const Observation& o, Summary& s, Star& st) const {
+    std::uint32_t bad = 0;
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      if (!std::isfinite(o.colour[c])) bad |= status::missing_value;
+      if (std::isnan(o.error[c])) bad |= status::missing_value | status::bad_error;
+      else if (!(o.error[c] > 0) || !std::isfinite(o.error[c])) bad |= status::bad_error;
+    }
+    if (!std::isfinite(o.r) || !std::isfinite(o.ar_sfd)) bad |= status::missing_value;
+    const double amax = opt_.ar_prior.upper(o.ar_sfd);
+    if (std::isfinite(amax) && !(amax > 0)) bad |= status::out_of_range;
+    s.prior_bin = PriorMaps::bin_index(o.r);
+    if (bad) {
+      s.status = bad | status::no_fit;
+      return false;
+    }
+    st.bin = static_cast<std::size_t>(s.prior_bin);
+    st.amax = amax;
+    const auto& k = ext_.colour_coefficients();
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      st.obs[c] = o.colour[c];
+      st.w[c] = 1.0 / (o.error[c] * o.error[c]);
+      st.kw[c] = k[c] * st.w[c];
+      st.a += k[c] * st.kw[c];
+    }
+    return true;
+  }
+
+  // Shared tail: Mr/[Fe/H] moments and quantiles from node weights of the kept nodes.
+  void node_summaries(Workspace& ws, double total, Summary& s, Marginals* mg) const {
+    const std::size_t K = ws.kept.size();
+    double mmr = 0, mfe = 0;
+    for (std::size_t i = 0; i < K; ++i) {
+      mmr += ws.w[i] * model_.mr(ws.kept[i]);
+      mfe += ws.w[i] * model_.feh(ws.kept[i]);
+    }
+    mmr /= total, mfe /= total;
+    double vmr = 0, vfe = 0;
+    ws.feh_w.assign(model_.n_feh(), 0.0);
+    for (std::size_t i = 0; i < K; ++i) {
+      const std::size_t n = ws.kept[i];
+      const double dm = model_.mr(n) - mmr, df = model_.feh(n) - mfe;
+      vmr += ws.w[i] * dm * dm, vfe += ws.w[i] * df * df;
+      ws.feh_w[model_.feh_index(n)] += ws.w[i];
+    }
+    s.mean[0] = mmr, s.mean[1] = mfe;
+    s.sigma[0] = std::sqrt(vmr / total), s.sigma[1] = std::sqrt(vfe / total);
+    // [Fe/H] over the tracks, Mr over the distinct node Mr values (zero weights included)
+    const auto& fv = model_.feh_values();
+    const auto qf = photod_quantiles(fv, ws.feh_w, total);
+    ws.mr_w.assign(mr_values_.size(), 0.0);
+    for (std::size_t i = 0; i < K; ++i) ws.mr_w[mr_index_[ws.kept[i]]] += ws.w[i];
+    const auto qm = photod_quantiles(mr_values_, ws.mr_w, total);
+    s.q14[0] = qm[0], s.q50[0] = qm[1], s.q86[0] = qm[2];
+    s.q14[1] = qf[0], s.q50[1] = qf[1], s.q86[1] = qf[2];
+    if (mg) {
+      mg->feh = fv;
+      mg->p_feh.resize(fv.size());
+      const double df = fv.size() > 1 ? fv[1] - fv[0] : 1.0;
+      for (std::size_t j = 0; j < fv.size(); ++j) mg->p_feh[j] = ws.feh_w[j] / total / df;
+      mg->mr = mr_values_;
+      mg->p_mr.resize(mr_values_.size());
+      for (std::size_t j = 0; j < mr_values_.size(); ++j) mg->p_mr[j] = ws.mr_w[j] / total;
+    }
+  }
+
+  // ---------------------------------------------------------------- brute force (photo-D)
+  Summary fit_grid(const Star& st, Summary& s, Workspace& ws, Marginals* mg) const {
+    const double dA = opt_.ar_step;
+    const std::size_t nA = static_cast<std::size_t>(std::floor(st.amax / dA * (1 + 1e-12))) + 1;
+    const std::size_t nApad = simd::round_up<double>(nA);
+    const double* lp = prior_.data() + st.bin * Npad_;
+    ws.chi2.resize(Npad_);
+    ws.astar.resize(Npad_);
+    // pass 1: each node's chi^2 minimum over the A grid (at a grid point next to the
+    // continuous minimum), the global minimum, and the shift over nodes with prior > 0
+    auto chi2_at = [&](std::size_t n, double A) {
+      double x = 0;
+      for (std::size_t c = 0; c < n_colours; ++c) {
+        const double r = st.obs[c] - col_[c][n] - ext_.colour_coefficient(c) * A;
+        x += st.w[c] * r * r;
+      }
+      return x;
+    };
+    double cmin = std::numeric_limits<double>::infinity(), shift = cmin;
+    for (std::size_t n = 0; n < N_; ++n) {
+      double b = 0;
+      for (std::size_t c = 0; c < n_colours; ++c) b += st.kw[c] * (st.obs[c] - col_[c][n]);
+      const double u = std::clamp(b / st.a / dA, 0.0, static_cast<double>(nA - 1));
+      const auto j0 = static_cast<std::size_t>(std::floor(u));
+      double m = chi2_at(n, static_cast<double>(j0) * dA);
+      if (j0 + 1 < nA) m = std::min(m, chi2_at(n, static_cast<double>(j0 + 1) * dA));
+      ws.chi2[n] = m;
+      cmin = std::min(cmin, m);
+      if (lp[n] > 0) shift = std::min(shift, m);
+    }
+    s.chi2_min = cmin;
+    if (!(shift < std::numeric_limits<double>::infinity())) {
+      s.status |= status::prior_zero | status::no_fit;
+      return s;
+    }
+    // pass 2: every cell of nodes whose exp(-(chi2 - shift)/2) is not exactly 0 in double
+    ws.ar_w.assign(nApad, 0.0);
+    ws.kept.clear(), ws.w.clear(), ws.ea.clear(), ws.ea2.clear();
+    alignas(64) double iota_buf[lanes];
+    for (std::size_t l = 0; l < lanes; ++l) iota_buf[l] = static_cast<double>(l);
+    const batch iota = batch::load_aligned(iota_buf);
+    const batch vnA(static_cast<double>(nA));
+    for (std::size_t n = 0; n < N_; ++n) {
+      const double p = lp[n];
+      if (!(p > 0) || 0.5 * (ws.chi2[n] - shift) > 746.0) continue;
+      std::array<batch, n_colours> d;
+      for (std::size_t c = 0; c < n_colours; ++c) d[c] = batch(st.obs[c] - col_[c][n]);
+      batch sw(0.0), swa(0.0), swa2(0.0);
+      for (std::size_t j = 0; j < nApad; j += lanes) {
+        const batch idx = batch(static_cast<double>(j)) + iota;
+        const batch A = idx * batch(dA);
+        batch x(0.0);
+        for (std::size_t c = 0; c < n_colours; ++c) {
+          const batch r = xsimd::fnma(batch(ext_.colour_coefficient(c)), A, d[c]);
+          x = xsimd::fma(batch(st.w[c]) * r, r, x);
+        }
+        // cells beyond the grid end (padding lanes) contribute exactly 0
+        const batch e = xsimd::select(idx < vnA, xsimd::exp(batch(-0.5) * (x - batch(shift))), batch(0.0));
+        sw += e, swa = xsimd::fma(e, A, swa), swa2 = xsimd::fma(e * A, A, swa2);
+        (batch::load_unaligned(ws.ar_w.data() + j) + batch(p) * e).store_unaligned(ws.ar_w.data() + j);
+      }
+      const double W = xsimd::hadd(sw);
+      if (!(W > 0)) continue;
+      ws.kept.push_back(n);
+      ws.w.push_back(p * W);
+      ws.ea.push_back(xsimd::hadd(swa) / W);
+      ws.ea2.push_back(xsimd::hadd(swa2) / W);
+    }
+    const double total = std::accumulate(ws.w.begin(), ws.w.end(), 0.0);
+    s.nodes_used = static_cast<std::uint32_t>(ws.kept.size());
+    if (!(total > 0)) {
+      s.status |= status::prior_zero | status::no_fit;
+      return s;
+    }
+    node_summaries(ws, total, s, mg);
+    double ma = 0;
+    for (std::size_t i = 0; i < ws.kept.size(); ++i) ma += ws.w[i] * ws.ea[i];
+    ma /= total;
+    double va = 0;
+    for (std::size_t i = 0; i < ws.kept.size(); ++i) va += ws.w[i] * (ws.ea2[i] - 2 * ma * ws.ea[i] + ma * ma);
+    s.mean[2] = ma;
+    s.sigma[2] = std::sqrt(std::max(0.0, va / total));
+    std::vector<double>& axis = ws.astar;  // reuse as the A grid values
+    axis.resize(std::max(axis.size(), nA));
+    for (std::size_t j = 0; j < nA; ++j) axis[j] = static_cast<double>(j) * dA;
+    const std::span<const double> ax(axis.data(), nA), aw(ws.ar_w.data(), nA);
+    const auto qa = photod_quantiles(ax, aw, total);
+    s.q14[2] = qa[0], s.q50[2] = qa[1], s.q86[2] = qa[2];
+    if (mg) {
+      mg->ar.assign(ax.begin(), ax.end());
+      mg->p_ar.resize(nA);
+      for (std::size_t j = 0; j < nA; ++j) mg->p_ar[j] = aw[j] / total / dA;
+    }
+    finish(s);
+    return s;
+  }
+
+  // ---------------------------------------------------------------- exact A_r integral
+  // Kept nodes in SIMD-friendly arrays (Workspace::kx, padded to the lane count).
+  void kept_moments(const Star& st, Workspace& ws, double tmax, double zref) const {
+    const std::size_t K = ws.kept.size(), Kp = simd::round_up<double>(K);
+    auto& a = ws.kx;
+    for (auto* v : {&a.astar, &a.bound, &a.al, &a.be, &a.z, &a.tc, &a.c0, &a.c1})
+      v->resize(Kp);
+    for (std::size_t i = 0; i < Kp; ++i) {
+      const std::size_t n = ws.kept[std::min(i, K - 1)];  // padding repeats the last node
+      a.astar[i] = ws.astar[n];
+      a.bound[i] = i < K ? ws.bound[n] : -std::numeric_limits<double>::infinity();
+    }
+    ws.w.resize(Kp), ws.ea.resize(Kp), ws.ea2.resize(Kp);
+    const double sqa = std::sqrt(st.a), sig = 1.0 / sqa;
+    for (std::size_t i = 0; i < Kp; i += lanes) {
+      const batch as = batch::load_unaligned(a.astar.data() + i);
+      const batch al = -as * batch(sqa), be = (batch(st.amax) - as) * batch(sqa);
+      const auto t = detail::truncated_std_batch(al, be);
+      const batch w = xsimd::exp(batch::load_unaligned(a.bound.data() + i) - batch(tmax)) * t.z / batch(zref);
+      const batch ea = xsimd::fma(batch(sig), t.mean, as);
+      const batch ea2 = xsimd::fma(as, as, batch(2.0 * sig) * as * t.mean) + batch(sig * sig) * t.m2;
+      w.store_unaligned(ws.w.data() + i);
+      ea.store_unaligned(ws.ea.data() + i);
+      ea2.store_unaligned(ws.ea2.data() + i);
+      al.store_unaligned(a.al.data() + i);
+      be.store_unaligned(a.be.data() + i);
+      t.z.store_unaligned(a.z.data() + i);
+      t.tc.store_unaligned(a.tc.data() + i);
+      t.c0.store_unaligned(a.c0.data() + i);
+      t.c1.store_unaligned(a.c1.data() + i);
+    }
+    ws.w.resize(K), ws.ea.resize(K), ws.ea2.resize(K);
+  }
+
+  Summary fit_exact(const Star& st, Summary& s, Workspace& ws, Marginals* mg) const {
+    const double inv_a = 1.0 / st.a, sqa = std::sqrt(st.a);
+    const double* lp = logprior_.data() + st.bin * Npad_;
+    ws.astar.resize(Npad_), ws.chi2.resize(Npad_), ws.bound.resize(Npad_);
+    // pass 1 (SIMD over nodes): A* = b/a, chi2 at A clamped to [0, A_max] (the exact minimum
+    // over the prior range, by convexity) and bound = log(prior) - chi2_min/2
+    const auto& kc = ext_.colour_coefficients();
+    batch vmin(std::numeric_limits<double>::infinity()), vmax(-std::numeric_limits<double>::infinity());
+    for (std::size_t n = 0; n < Npad_; n += lanes) {
+      std::array<batch, n_colours> d;
+      batch b(0.0);
+      for (std::size_t c = 0; c < n_colours; ++c) {
+        d[c] = batch(st.obs[c]) - batch::load_unaligned(col_[c].data() + n);
+        b = xsimd::fma(batch(st.kw[c]), d[c], b);
+      }
+      const batch as = b * batch(inv_a);
+      const batch ac = xsimd::min(xsimd::max(as, batch(0.0)), batch(st.amax));
+      batch m(0.0);
+      for (std::size_t c = 0; c < n_colours; ++c) {
+        const batch r = xsimd::fnma(batch(kc[c]), ac, d[c]);
+        m = xsimd::fma(batch(st.w[c]) * r, r, m);
+      }
+      const batch t = batch::load_unaligned(lp + n) - batch(0.5) * m;
+      as.store_unaligned(ws.astar.data() + n);
+      m.store_unaligned(ws.chi2.data() + n);
+      t.store_unaligned(ws.bound.data() + n);
+      vmin = xsimd::min(vmin, m);
+      vmax = xsimd::max(vmax, t);
+    }
+    alignas(64) double tmp[lanes];
+    vmin.store_aligned(tmp);
+    double cmin = tmp[0];
+    for (std::size_t l = 1; l < lanes; ++l) cmin = std::min(cmin, tmp[l]);
+    vmax.store_aligned(tmp);
+    double tmax = tmp[0];
+    for (std::size_t l = 1; l < lanes; ++l) tmax = std::max(tmax, tmp[l]);
+    s.chi2_min = cmin;
+    if (!(tmax > -std::numeric_limits<double>::infinity())) {
+      s.status |= status::prior_zero | status::no_fit;
+      return s;
+    }
+    std::size_t ref = 0;
+    while (ws.bound[ref] != tmax) ++ref;
+    // The reference node's exact weight (up to the common factor sigma_A):
+    // W_ref = exp(tmax) * z_ref, and the posterior total is at least W_ref.
+    const double zref = detail::truncated_std(-ws.astar[ref] * sqa, (st.amax - ws.astar[ref]) * sqa).z;
+    // Any node's weight is at most exp(bound) * g_max / sigma_A with g_max = min(A_max,
+    // sqrt(2 pi) sigma_A) (the A integral of exp(-(chi2 - chi2_min)/2) over [0, A_max]).
+    const double gmax = std::min(st.amax * sqa, std::sqrt(2 * std::numbers::pi));
+    const double lognz = std::log(static_cast<double>(nonzero_[st.bin]));
+    const std::array<double, 3> range{mr_range_, feh_range_, st.amax};
+    double eps = opt_.skip_tolerance;
+    for (int attempt = 0;; ++attempt) {
+      // Skipping every node with bound < T leaves out at most
+      // nonzero * exp(T) * g_max = eps * W_ref <= eps * total.
+      const double T = tmax + std::log(zref) + std::log(eps) - lognz - std::log(gmax);
+      ws.kept.clear();
+      const batch vT(T);
+      for (std::size_t n = 0; n < Npad_; n += lanes) {
+        if (!xsimd::any(batch::load_unaligned(ws.bound.data() + n) >= vT)) continue;
+        for (std::size_t l = 0; l < lanes && n + l < N_; ++l)
+          if (ws.bound[n + l] >= T) ws.kept.push_back(n + l);
+      }
+      kept_moments(st, ws, tmax, zref);
+      const double total = std::accumulate(ws.w.begin(), ws.w.end(), 0.0);
+      s.nodes_used = static_cast<std::uint32_t>(ws.kept.size());
+      node_summaries(ws, total, s, mg);
+      double ma = 0;
+      for (std::size_t i = 0; i < ws.kept.size(); ++i) ma += ws.w[i] * ws.ea[i];
+      ma /= total;
+      double va = 0;
+      for (std::size_t i = 0; i < ws.kept.size(); ++i) va += ws.w[i] * (ws.ea2[i] - 2 * ma * ws.ea[i] + ma * ma);
+      s.mean[2] = ma;
+      s.sigma[2] = std::sqrt(std::max(0.0, va / total));
+      // The left-out mass fraction d <= eps moves a mean by at most d R and a sigma by at most
+      // 1.25 d R^2 / sigma (R: the parameter's range). Make both < 1e-6 sigma, else tighten eps.
+      double need = eps;
+      for (std::size_t p = 0; p < 3; ++p) {
+        const double sg = s.sigma[p], R = range[p];
+        if (R > 0) need = std::min(need, 1e-6 * std::min(sg / R, sg * sg / (1.25 * R * R)));
+      }
+      if (need >= eps || attempt == 2 || eps <= min_skip_tolerance) break;
+      eps = std::max(0.5 * need, min_skip_tolerance);
+    }
+    const double total = std::accumulate(ws.w.begin(), ws.w.end(), 0.0);
+    ar_quantiles(st, ws, total, s);
+    if (mg) {
+      const double dA = opt_.ar_step;
+      const std::size_t nA = static_cast<std::size_t>(std::floor(st.amax / dA * (1 + 1e-12))) + 1;
+      mg->ar.resize(nA), mg->p_ar.resize(nA);
+      for (std::size_t j = 0; j < nA; ++j) {
+        mg->ar[j] = static_cast<double>(j) * dA;
+        mg->p_ar[j] = mixture_cdf(st, ws, mg->ar[j])[1];
+      }
+    }
+    finish(s);
+    return s;
+  }
+
+  // The A_r mixture at A: CDF, density and the density's derivative (SIMD over nodes).
+  std::array<double, 3> mixture_cdf(const Star& st, const Workspace& ws, double A) const {
+    const auto& m = ws.mx;
+    const double sqa = std::sqrt(st.a);
+    batch F(0.0), f(0.0), df(0.0);
+    for (std::size_t i = 0; i < m.n; i += lanes) {
+      const batch as = batch::load_unaligned(m.astar.data() + i);
+      const batch al = batch::load_unaligned(m.al.data() + i), be = batch::load_unaligned(m.be.data() + i);
+      const batch x = xsimd::min(xsimd::max((batch(A) - as) * batch(sqa), al), be);
+      const batch w = batch::load_unaligned(m.w.data() + i);
+      const auto tail = batch::load_unaligned(m.tail.data() + i) != batch(0.0);
+      batch Fi(0.0);
+      if (xsimd::any(!tail)) {
+        const batch e = xsimd::erf(x * batch(1.0 / std::numbers::sqrt2));
+        Fi = (e - batch::load_unaligned(m.c0.data() + i)) * batch::load_unaligned(m.c1.data() + i);
+      }
+      if (xsimd::any(tail)) {
+        // lower tail in the (possibly mirrored) variable y >= lo >= 0:
+        // rho = Q(y)/Q(lo) = exp(-(y^2 - lo^2)/2) erfcx(y/sqrt2) / erfcx(lo/sqrt2) <= exp(...)
+        const auto mir = batch::load_unaligned(m.mir.data() + i) != batch(0.0);
+        const batch y = xsimd::select(mir, -x, x), lo = xsimd::select(mir, -be, al);
+        const batch e = xsimd::exp(batch(-0.5) * (y - lo) * (y + lo));
+        batch rho(0.0);
+        if (xsimd::any(tail && e > batch(1e-18)))  // else rho < 1e-18: F = c1 to double precision
+          rho = e * detail::erfcx_batch(y * batch(1.0 / std::numbers::sqrt2)) * batch::load_unaligned(m.c0.data() + i);
+        const batch G = (batch(1.0) - rho) * batch::load_unaligned(m.c1.data() + i);
+        Fi = xsimd::select(tail, xsimd::select(mir, batch(1.0) - G, G), Fi);
+      }
+      F = xsimd::fma(w, Fi, F);
+      const batch tc = batch::load_unaligned(m.tc.data() + i);
+      const batch wp = w * xsimd::exp(batch(-0.5) * (x - tc) * (x + tc)) / batch::load_unaligned(m.z.data() + i);
+      f += wp;
+      // d pdf / dA = -sqrt(a) x pdf inside the range (x is clamped outside, where it is 0)
+      const auto inside = (x > al) && (x < be);
+      df = xsimd::fnma(xsimd::select(inside, wp, batch(0.0)), x, df);
+    }
+    return {xsimd::hadd(F) / m.total, xsimd::hadd(f) * sqa / m.total, xsimd::hadd(df) * st.a / m.total};
+  }
+
+  // A_r quantiles: invert the mixture CDF (Halley steps inside a bisection bracket). Nodes with
+  // less than 1e-15 of the total are left out of the CDF (this moves it by less than K * 1e-15).
+  void ar_quantiles(const Star& st, Workspace& ws, double total, Summary& s) const {
+    auto& m = ws.mx;
+    const auto& a = ws.kx;
+    m.n = 0;
+    for (std::size_t i = 0; i < ws.kept.size(); ++i) m.n += ws.w[i] > 1e-15 * total;
+    const std::size_t Kp = simd::round_up<double>(m.n);
+    for (auto* v : {&m.w, &m.astar, &m.al, &m.be, &m.z, &m.tc, &m.c0, &m.c1, &m.tail, &m.mir}) v->resize(Kp);
+    m.total = 0;
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < ws.kept.size(); ++i) {
+      if (!(ws.w[i] > 1e-15 * total)) continue;
+      const double al = a.al[i], be = a.be[i];
+      m.w[k] = ws.w[i], m.astar[k] = a.astar[i], m.al[k] = al, m.be[k] = be;
+      m.z[k] = a.z[i], m.tc[k] = a.tc[i], m.c0[k] = a.c0[i], m.c1[k] = a.c1[i];
+      m.mir[k] = be <= 0, m.tail[k] = al >= 0 || be <= 0;
+      m.total += ws.w[i];
+      ++k;
+    }
+    for (; k < Kp; ++k)  // padding: zero weight, a harmless interior range
+      m.w[k] = 0, m.astar[k] = 0, m.al[k] = -1, m.be[k] = 1, m.z[k] = 1, m.tc[k] = 0, m.c0[k] = 0, m.c1[k] = 1, m.mir[k] = 0, m.tail[k] = 0;
+    std::array<double, 3>* qs[3] = {&s.q14, &s.q50, &s.q86};
+    constexpr double zq[3] = {-1.0803193408149558, 0.0, 1.0803193408149558};
+    const double tol = 1e-9 * (1 + st.amax);
+    double lo = 0;
+    for (std::size_t q = 0; q < 3; ++q) {
+      const double level = quantile_levels[q];
+      double hi = st.amax, A = std::clamp(s.mean[2] + zq[q] * s.sigma[2], lo, hi);
+      for (int it = 0; it < 200; ++it) {
+        const auto [F0, f, df] = mixture_cdf(st, ws, A);
+        const double F = F0 - level;
+        // |F| <= 1e-13 is below the CDF's own rounding error (sum over ~10^2 nodes)
+        if (std::abs(F) <= 1e-13) break;
+        (F < 0 ? lo : hi) = A;
+        const double den = 2 * f * f - F * df;
+        double next = (f > 0 && den > 0) ? A - 2 * F * f / den : 0.5 * (lo + hi);
+        if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+        const bool done = std::abs(next - A) < tol || hi - lo < tol;
+        A = next;
+        if (done) break;
+      }
+      (*qs[q])[2] = A;
+    }
+  }
+
+  void finish(Summary& s) const {
+    if (s.chi2_min > opt_.chi2_max) s.status |= status::poor_fit;
+  }
+
+  LocusModel model_;
+  Extinction ext_;
+  GridOptions opt_;
+  std::size_t N_ = 0, Npad_ = 0;
+  std::array<std::vector<double>, n_colours> col_;
+  std::vector<double> prior_, logprior_;
+  std::vector<std::size_t> nonzero_;
+  std::vector<double> mr_values_;
+  std::vector<std::size_t> mr_index_;
+  double mr_range_ = 0, feh_range_ = 0;
+  static constexpr double min_skip_tolerance = 1e-200;
+};
+
+}  // namespace locus::bayes
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
