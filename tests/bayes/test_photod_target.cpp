@@ -239,7 +239,7 @@ TEST_CASE("S82 stars: MCMC posterior means agree with the grid posterior within 
     REQUIRE(res[i].status == 0);
     const auto& s = subset[i];
     const auto target = PhotodTarget::for_star(model, priors, ext, s);
-    const auto g = brute_grid(fine, priors.map(PriorMaps::bin_index(s.r)), ext, s, target.ar_max(), 200);
+    const auto g = brute_grid(fine, priors.map(PriorMaps::bin_index(s.r)), ext, s, target.ar_max(), 120);
     for (int d = 0; d < 3; ++d) {
       const double z = (res[i].summary.mean[d] - g[d]) / g[3 + d];
       worst = std::max(worst, std::abs(z));
