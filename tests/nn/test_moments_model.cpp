@@ -1,0 +1,80 @@
+#include <doctest/doctest.h>
+#include <cmath>
+#include <cstdio>
+#include <locus/core/rng.hpp>
+#include <locus/nn/moments_model.hpp>
+
+using namespace locus::nn;
+using locus::Matrix;
+using locus::Rng;
+
+TEST_CASE("MomentsModel: defaults follow paper 000, section 3.2") {
+  const MomentsModelOptions o;
+  CHECK(o.optimizer.learning_rate == 1e-3);
+  CHECK(o.optimizer.epsilon == 1e-7);
+  CHECK(o.schedule.factor == 0.9);
+  CHECK(o.primary.batch_size == 1024);
+  CHECK(o.primary.epochs == 1024);
+  CHECK(o.primary.patience == 100);
+  CHECK(o.primary_runs == 2);
+  CHECK(o.secondary.epochs == 256);
+  CHECK(o.secondary_runs == 1);
+  CHECK(o.target_sigmas == std::vector<double>{0.1, 0.02, 0.1});
+  CHECK(paper_layers(6) == std::vector<LayerSpec>{{45, "gelu"}, {45, "softsign"}, {42, "softsign"}, {33, "sigmoid"}, {36, "gelu"}, {6, "linear"}});
+  Rng rng(0);
+  CHECK(paper_network(10, 6, rng).parameter_count() == 7362);
+}
+
+TEST_CASE("MomentsModel: trains both networks; sigma_total is Eq. 3; save/load reproduces predictions") {
+  Rng rng(1);
+  auto make = [&](std::size_t n, Matrix<float>& x, Matrix<float>& t, Matrix<float>& s) {
+    x = Matrix<float>({n, 10});
+    t = Matrix<float>({n, 3});
+    s = Matrix<float>({n, 3});
+    for (std::size_t r = 0; r < n; ++r) {
+      for (std::size_t c = 0; c < 10; ++c) x(r, c) = float(rng.normal());
+      for (std::size_t k = 0; k < 3; ++k) {
+        s(r, k) = float(0.2 + 0.1 * std::abs(x(r, k)));
+        t(r, k) = float(x(r, k) + x(r, k + 3) + s(r, k) * rng.normal());
+      }
+    }
+  };
+  Matrix<float> x, t, s, xv, tv, sv;
+  make(800, x, t, s);
+  make(200, xv, tv, sv);
+  MomentsModelOptions o;
+  o.primary.epochs = 6;
+  o.secondary.epochs = 3;
+  o.primary.batch_size = o.secondary.batch_size = 128;
+  MomentsModel m;
+  m.fit(x, t, s, xv, tv, sv, o);
+  CHECK(m.primary_history().epochs() == 6);
+  CHECK(m.secondary_history().epochs() == 3);
+  CHECK(m.has_secondary());
+  const auto p = m.predict(xv);
+  REQUIRE(p.mu.shape(1) == 3);
+  for (std::size_t r = 0; r < 200; ++r)
+    for (std::size_t k = 0; k < 3; ++k) {
+      const double a = p.sigma_nn(r, k), b = p.sigma_b(r, k);
+      CHECK(a >= 0);
+      CHECK(p.sigma_total(r, k) == doctest::Approx(std::sqrt(a * a + b * b)).epsilon(1e-6));
+    }
+  // the primary's best validation run is what predict() uses
+  const auto raw = m.primary().predict(m.input_scaler().transform(xv));
+  CHECK(raw(7, 1) == p.mu(7, 1));
+  m.save("locus_test_mm_primary.model", "locus_test_mm_secondary.model");
+  const auto back = MomentsModel::load("locus_test_mm_primary.model", "locus_test_mm_secondary.model");
+  const auto q = back.predict(xv);
+  CHECK(std::equal(q.mu.begin(), q.mu.end(), p.mu.begin()));
+  CHECK(std::equal(q.sigma_total.begin(), q.sigma_total.end(), p.sigma_total.begin()));
+  std::remove("locus_test_mm_primary.model");
+  std::remove("locus_test_mm_secondary.model");
+  // without sigma_b: no secondary network, sigma_total = sigma_nn
+  MomentsModel only;
+  o.primary_runs = 1;
+  only.fit(x, t, Matrix<float>({800, 0}), xv, tv, Matrix<float>({200, 0}), o);
+  CHECK_FALSE(only.has_secondary());
+  const auto r = only.predict(xv);
+  CHECK(std::equal(r.sigma_total.begin(), r.sigma_total.end(), r.sigma_nn.begin()));
+  CHECK_THROWS_AS(MomentsModel{}.predict(xv), locus::ConfigError);
+}
