@@ -509,7 +509,7 @@ class GridPosterior {
   Summary fit_exact(const Star& st, Summary& s, Workspace& ws, Marginals* mg) const {
     const double inv_a = 1.0 / st.a, sqa = std::sqrt(st.a);
     const double* lp = logprior_.data() + st.bin * Npad_;
-    ws.astar.resize(Npad_), ws.chi2.resize(Npad_), ws.bound.resize(Npad_);
+    ws.astar.resize(Npad_), ws.bound.resize(Npad_);
     // pass 1 (SIMD over nodes): A* = b/a, chi2 at A clamped to [0, A_max] (the exact minimum
     // over the prior range, by convexity) and bound = log(prior) - chi2_min/2
     const auto& kc = ext_.colour_coefficients();
@@ -530,7 +530,6 @@ class GridPosterior {
       }
       const batch t = batch::load_unaligned(lp + n) - batch(0.5) * m;
       as.store_unaligned(ws.astar.data() + n);
-      m.store_unaligned(ws.chi2.data() + n);
       t.store_unaligned(ws.bound.data() + n);
       vmin = xsimd::min(vmin, m);
       vmax = xsimd::max(vmax, t);

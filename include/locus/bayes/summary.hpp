@@ -79,16 +79,19 @@ inline std::array<double, 3> photod_quantiles(std::span<const double> x, std::sp
   std::array<double, 3> out{};
   const std::size_t n = x.size();
   std::size_t q = 0;
-  double s = 0, prev_cdf = 0;
+  double s = 0, prev = 0;  // running sum; previous (sum - w/2), i.e. total * cdf
+  double target = quantile_levels[0] * total;
   for (std::size_t i = 0; i < n && q < 3; ++i) {
     s += w[i];
-    const double cdf = (s - 0.5 * w[i]) / total;
+    const double c = s - 0.5 * w[i];
     // quantile_levels[q] lies below cdf_i: the last index with cdf <= q is i - 1
-    for (; q < 3 && quantile_levels[q] < cdf; ++q) {
-      const double lv = quantile_levels[q];
-      out[q] = (i == 0) ? x[0] : (prev_cdf == lv ? x[i - 1] : x[i - 1] + (lv - prev_cdf) * (x[i] - x[i - 1]) / (cdf - prev_cdf));
+    // (compared on the total * cdf scale; the division happens only at a crossing)
+    while (q < 3 && target < c) {
+      const double lv = quantile_levels[q], cdf = c / total, pc = prev / total;
+      out[q] = (i == 0) ? x[0] : (pc == lv ? x[i - 1] : x[i - 1] + (lv - pc) * (x[i] - x[i - 1]) / (cdf - pc));
+      if (++q < 3) target = quantile_levels[q] * total;
     }
-    prev_cdf = cdf;
+    prev = c;
   }
   for (; q < 3; ++q) out[q] = x[n - 1];
   return out;
