@@ -18,6 +18,16 @@
 //
 // predict() returns the latent mean and standard deviation (noise excluded), matching
 // scikit-learn's GaussianProcessRegressor with alpha = σ_n² (tests/python/check_gp_sklearn.py).
+//
+// GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics
+// (_mm512_undefined_pd) used by xsimd's exp; the warning is spurious. The pragma comes
+// before the includes so that it also covers xsimd's out-of-line instantiations (as in
+// sanitizer builds, where exp is not inlined), whose locations are in those headers.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -32,14 +42,6 @@
 #include "../core/parallel_for.hpp"
 #include "../core/rng.hpp"
 #include "../core/tensor.hpp"
-
-// GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics
-// (_mm512_undefined_pd) when xsimd's exp/sqrt are inlined here; the warning is spurious.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
 
 namespace locus::tune {
 
