@@ -417,3 +417,36 @@ TEST_CASE("grid_posterior: exact mode vs photo-D's grid on the 3,981 Stripe 82 s
   CHECK(df[1].back() < 0.1);
   CHECK(df[2].back() < 0.2);
 }
+
+TEST_CASE("grid_posterior: marginal posteriors are normalised and reproduce the summaries") {
+  const auto m = small_model();
+  const auto pri = bump_prior();
+  locus::Rng rng(4);
+  const auto o = star_from(m, 80, 0.15, 0.03, 0.25, &rng);
+  for (auto mode : {GridMode::brute_force, GridMode::exact}) {
+    GridOptions opt;
+    opt.mode = mode;
+    opt.ar_step = 0.001;
+    const GridPosterior g(m, pri, {}, opt);
+    Marginals mg;
+    const auto s = g.fit(o, mg);
+    REQUIRE(s.ok());
+    const double dfeh = mg.feh[1] - mg.feh[0];
+    double sf = 0, mf = 0, sm = 0, mm = 0;
+    for (std::size_t j = 0; j < mg.feh.size(); ++j) sf += mg.p_feh[j] * dfeh, mf += mg.p_feh[j] * dfeh * mg.feh[j];
+    for (std::size_t j = 0; j < mg.mr.size(); ++j) sm += mg.p_mr[j], mm += mg.p_mr[j] * mg.mr[j];
+    CHECK(sf == doctest::Approx(1.0).epsilon(1e-12));
+    CHECK(sm == doctest::Approx(1.0).epsilon(1e-12));
+    CHECK(mf == doctest::Approx(s.mean[1]).epsilon(1e-12));
+    CHECK(mm == doctest::Approx(s.mean[0]).epsilon(1e-12));
+    // A_r: a density on the grid 0, 0.001, ... <= A_max; its trapezoid integral and mean
+    double sa = 0, ma = 0;
+    for (std::size_t j = 0; j + 1 < mg.ar.size(); ++j) {
+      const double h = mg.ar[j + 1] - mg.ar[j];
+      sa += 0.5 * h * (mg.p_ar[j] + mg.p_ar[j + 1]);
+      ma += 0.5 * h * (mg.p_ar[j] * mg.ar[j] + mg.p_ar[j + 1] * mg.ar[j + 1]);
+    }
+    CHECK(sa == doctest::Approx(1.0).epsilon(5e-3));
+    CHECK(ma == doctest::Approx(s.mean[2]).epsilon(5e-3));
+  }
+}
