@@ -346,7 +346,7 @@ class CsvReader {
   Catalog read(std::size_t max_rows = static_cast<std::size_t>(-1)) {
     std::vector<std::variant<std::vector<float>, std::vector<double>>> data;
     data.reserve(numeric_.size());
-    const std::size_t guess = std::min<std::size_t>(max_rows, 1 << 16);
+    const std::size_t guess = std::min<std::size_t>(max_rows, 1024);
     for (const auto& spec : numeric_) {
       if (spec.type == ColumnType::f32) {
         data.emplace_back(std::vector<float>{});
@@ -365,12 +365,15 @@ class CsvReader {
     bool quoted = false, comment = false;
     const std::uint64_t start = scanner_->position();
     while (n < max_rows && !done_) {
-      if (n == 1024 && max_rows > 2 * guess && file_size_ > 0) {
-        // A long read: reserve for the rest of the file from the bytes per row so far, so
-        // the columns are not copied over and over as they grow.
-        const double per_row = static_cast<double>(scanner_->position() - start) / 1024.0;
-        const double left = static_cast<double>(file_size_ > start ? file_size_ - start : 0);
-        const auto estimate = static_cast<std::size_t>(1.02 * left / std::max(per_row, 1.0)) + 1024;
+      if (n == guess && max_rows > guess) {
+        // A long read: reserve for the rest of the chunk, estimated from the bytes per row so
+        // far, so the columns are not copied over and over as they grow.
+        std::size_t estimate = std::size_t{1} << 16;
+        if (file_size_ > 0) {
+          const double per_row = static_cast<double>(scanner_->position() - start) / static_cast<double>(guess);
+          const double left = static_cast<double>(file_size_ > start ? file_size_ - start : 0);
+          estimate = static_cast<std::size_t>(1.02 * left / std::max(per_row, 1.0)) + guess;
+        }
         const std::size_t want = std::min(max_rows, estimate);
         for (auto& d : data) std::visit([&](auto& v) { v.reserve(want); }, d);
         status.reserve(want);
