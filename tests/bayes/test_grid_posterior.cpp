@@ -344,7 +344,9 @@ std::vector<Observation> s82_stars(const std::string& dir) {
 }
 
 #if defined(__SANITIZE_ADDRESS__)
-constexpr std::size_t s82_stride = 4;  // the sanitizer build runs ~3x slower: a quarter of the stars
+// The sanitizer build is ~20x slower here: it checks memory on every 40th star and leaves the
+// statistical thresholds to the normal build.
+constexpr std::size_t s82_stride = 40;
 #else
 constexpr std::size_t s82_stride = 1;
 #endif
@@ -397,12 +399,14 @@ TEST_CASE("grid_posterior: exact mode vs photo-D's grid on the 3,981 Stripe 82 s
   // A_r posteriors of node width sigma_A ~ the grid step piled against A = 0 or A_max, where
   // the grid sum's end-point error is O(step) (docs/bayes.md). Thresholds: the observed values
   // with a margin.
-  CHECK(d[0][d[0].size() / 2] < 0.01);
-  CHECK(d[1][d[1].size() / 2] < 0.01);
-  CHECK(d[2][d[2].size() / 2] < 0.02);
-  CHECK(frac_below(d[0], 0.1) > 0.95);
-  CHECK(frac_below(d[1], 0.1) > 0.95);
-  CHECK(frac_below(d[2], 0.1) > 0.85);
+  if (s82_stride == 1) {
+    CHECK(d[0][d[0].size() / 2] < 0.01);
+    CHECK(d[1][d[1].size() / 2] < 0.01);
+    CHECK(d[2][d[2].size() / 2] < 0.02);
+    CHECK(frac_below(d[0], 0.1) > 0.95);
+    CHECK(frac_below(d[1], 0.1) > 0.95);
+    CHECK(frac_below(d[2], 0.1) > 0.85);
+  }
 
   // The grid converges to the exact integral: with a 0.0005 mag step every star's Mr and
   // [Fe/H] means agree within 0.1 sigma, and A_r within 0.2 sigma.
