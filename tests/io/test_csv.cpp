@@ -416,3 +416,18 @@ TEST_CASE("csv: random truncations and byte corruptions never crash: they parse 
   CHECK(parsed > 0);
   CHECK(errors > 0);
 }
+
+TEST_CASE("csv: a status-only catalogue round trips; nothing to write is a ConfigError") {
+  TempDir dir;
+  Catalog c(3);
+  c.flag(1, status::cut);
+  write_csv(c, dir.path / "s.csv");
+  const Catalog r = read_csv(dir.path / "s.csv");
+  CHECK(r.rows() == 3);  // one column: every line is a row
+  CHECK(r.status(1) == status::cut);
+  CsvWriteOptions o;
+  o.write_status = false;
+  CHECK_THROWS_AS(write_csv(c, dir.path / "nothing.csv", o), ConfigError);
+  CHECK_FALSE(fs::exists(dir.path / "nothing.csv"));
+  CHECK(dir.entries() == 1);
+}

@@ -352,3 +352,25 @@ TEST_CASE("fits: truncation at any point never crashes: the file reads or throws
   CHECK(errors >= 30);
 }
 #endif
+
+#ifdef LOCUS_HAVE_CFITSIO
+TEST_CASE("fits: zero rows round trip; a catalogue with nothing to write is a ConfigError, not a crash") {
+  FitsTempDir dir;
+  Catalog c(0);
+  c.add_column<double>("a");
+  c.add_column<float>("b");
+  c.set_ids({}, "name");
+  write_fits(c, dir.path / "empty_table.fits");
+  FitsReadOptions o;
+  o.id_column = "name";
+  const Catalog r = read_fits(dir.path / "empty_table.fits", o);
+  CHECK(r.rows() == 0);
+  CHECK(r.names() == std::vector<std::string>{"a", "b"});
+  CHECK(r.has_ids());
+  FitsWriteOptions w;
+  w.write_status = false;
+  CHECK_THROWS_AS(write_fits(Catalog(3), dir.path / "nothing.fits", w), ConfigError);
+  CHECK_FALSE(fs::exists(dir.path / "nothing.fits"));
+  CHECK(dir.entries() == 1);
+}
+#endif

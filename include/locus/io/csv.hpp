@@ -727,6 +727,9 @@ class CsvWriter {
   void start(const Catalog& c) {
     started_ = true;
     ids_ = opt_.write_ids && c.has_ids();
+    if (!ids_ && c.columns() == 0 && !opt_.write_status)
+      throw ConfigError("CsvWriter: nothing to write to " + detail::quote_name(atomic_.target().string()) +
+                        ": the catalogue has no columns and write_status is off");
     if (opt_.nan_text.size() > 32) throw ConfigError("CsvWriteOptions: nan_text is too long");
     for (const auto& line : opt_.comments) {
       std::size_t a = 0;

@@ -539,6 +539,9 @@ class FitsWriter {
       ttype.push_back(opt_.status_column);
       tform.push_back("1V");
     }
+    if (ttype.empty())
+      throw ConfigError("FitsWriter: nothing to write to '" + atomic_.target().string() +
+                        "': the catalogue has no columns and write_status is off");
     std::vector<char*> tt, tf;
     for (auto& s : ttype) tt.push_back(s.data());
     for (auto& s : tform) tf.push_back(s.data());
