@@ -11,6 +11,15 @@
 //     is a Gaussian times a difference of error functions, and the A moments of node n are the
 //     moments of a normal truncated to [0, A_max]. Nodes that provably cannot change the result
 //     by more than skip_tolerance (relative posterior mass) are skipped; see docs/bayes.md.
+// GCC 12 reports -Wmaybe-uninitialized / -Wuninitialized inside its own AVX-512 intrinsics
+// (_mm512_undefined_pd, used by xsimd's min/max/exp); the warning is a false positive. The
+// pragma comes before the includes so that it also covers xsimd's out-of-line instantiations,
+// whose locations are in those headers.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -30,13 +39,6 @@
 #include "locus/core/parallel_for.hpp"
 #include "locus/core/simd.hpp"
 
-// GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics (_mm512_undefined_pd
-// used by min/max/extract); the warning is a false positive, silenced for this header only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
 
 namespace locus::bayes {
 
