@@ -595,6 +595,8 @@ inline void write_fits(const Catalog& catalog, const std::filesystem::path& path
 
 #else  // no cfitsio: the same entry points, each explains how to get FITS support.
 
+// The constructors throw ConfigError, so no object of these classes ever exists; the other
+// members are there so code using them compiles without cfitsio.
 class FitsReader {
  public:
   explicit FitsReader(std::filesystem::path path, FitsReadOptions = {}) { detail::fits_unavailable(path); }
