@@ -54,7 +54,7 @@ PaperNet paper_network(Rng& rng) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::size_t rows = 7500, val = 2500, epochs = 30, batch = 1024, threads = 1, chunk = 256;
+  std::size_t rows = 7500, val = 2500, epochs = 30, batch = 1024, threads = 1, chunk = 512;
   std::uint64_t seed = 2025;
   bool recipe = false;
   for (int i = 1; i < argc; ++i) {

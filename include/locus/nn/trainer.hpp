@@ -72,7 +72,7 @@ struct FitOptions {
   double min_delta = 0.0;         // required improvement of the monitored loss
   std::uint64_t seed = 42;        // shuffling and noise
   std::size_t threads = 1;        // 0 = locus::num_threads(); results do not depend on it
-  std::size_t chunk_rows = 256;   // rows per gradient chunk (results do depend on it)
+  std::size_t chunk_rows = 512;   // rows per gradient chunk (results do depend on it)
   bool shuffle = true;
   std::vector<double> input_noise{};  // per-column σ of the augmentation noise
   MissingPolicy missing = MissingPolicy::reject;
