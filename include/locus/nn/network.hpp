@@ -14,6 +14,7 @@
 #include "../core/errors.hpp"
 #include "../core/kernels.hpp"
 #include "../core/parallel_for.hpp"
+#include "../core/rng.hpp"
 #include "../core/tensor.hpp"
 
 namespace locus::nn {

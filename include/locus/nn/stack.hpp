@@ -8,6 +8,7 @@
 #include <tuple>
 #include <utility>
 #include "../core/errors.hpp"
+#include "dense.hpp"
 #include "network.hpp"
 
 namespace locus::nn {
