@@ -40,31 +40,14 @@
 #include <locus/nn/trainer.hpp>
 #include <locus/tune/hyperband.hpp>
 #include <nlohmann/json.hpp>
+#include "paper_search.hpp"
 
 using namespace locus;
 using namespace locus::tune;
 
 namespace {
-struct Problem {
-  Matrix<float> x, y;
-};
-Problem make(std::size_t n, Rng& rng) {
-  Problem p{Matrix<float>({n, 10}), Matrix<float>({n, 3})};
-  for (std::size_t r = 0; r < n; ++r) {
-    double c[5];
-    for (int i = 0; i < 5; ++i) {
-      c[i] = rng.uniform(-1, 1);
-      const double e = 0.02 + 0.1 * rng.uniform() * rng.uniform();
-      p.x(r, i) = float(c[i] + e * rng.normal());
-      p.x(r, 5 + i) = float(e);
-    }
-    const double s[3] = {0.1 + 0.2 * std::abs(c[3]), 0.01 + 0.03 * (1 + c[0]), 0.15 * (1.2 + c[4])};
-    const double m[3] = {4 + 3 * std::sin(1.5 * c[0]) + c[1] * c[2], 0.5 + 0.3 * c[1] * c[1] + 0.2 * c[4],
-                         -1 + std::tanh(2 * c[2]) + 0.3 * c[3] * c[4]};
-    for (int k = 0; k < 3; ++k) p.y(r, k) = float(m[k] + s[k] * rng.normal());
-  }
-  return p;
-}
+using paper_search::layers_of;
+using paper_search::Problem;
 
 // What a trial keeps between rungs.
 struct Checkpoint {
@@ -72,15 +55,6 @@ struct Checkpoint {
   double learning_rate = 0.01;
 };
 
-std::vector<nn::LayerSpec> layers_of(const Configuration& c) {
-  std::vector<nn::LayerSpec> specs;
-  const auto n = c.get_int("layers");
-  for (std::int64_t k = 1; k <= n; ++k)
-    specs.push_back({static_cast<std::size_t>(c.get_int("units_" + std::to_string(k))),
-                     c.get_string("activation_" + std::to_string(k))});
-  specs.push_back({6, "linear"});  // μ and σ of the 3 targets
-  return specs;
-}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,7 +86,7 @@ int main(int argc, char** argv) {
   }
   Rng data_rng(2025);
   Rng r1 = data_rng.split(1), r2 = data_rng.split(2);
-  const Problem train = make(n_train, r1), val = make(n_val, r2);
+  const Problem train = paper_search::make(n_train, r1), val = paper_search::make(n_val, r2);
   const nn::Data<float> train_data(train.x, train.y), val_data(val.x, val.y);
   const auto loss = nn::paper_moments_loss();
 

@@ -35,6 +35,7 @@
 #include <vector>
 #include "../core/errors.hpp"
 #include "../core/parallel_for.hpp"
+#include "../core/progress.hpp"
 #include "../core/rng.hpp"
 #include "gaussian_process.hpp"
 #include "hyperband.hpp"
@@ -81,6 +82,7 @@ struct BayesOptOptions {
   std::uint64_t seed = 0;
   std::filesystem::path journal;      // empty: no journal
   GpFitOptions gp;
+  Progress::Show progress = Progress::Show::automatic;  // trials done, on stderr
 };
 
 // One finished trial.
@@ -183,6 +185,8 @@ class BayesianOptimizer {
         if (rec.value("tuner", "") == "bayes_opt") done[rec.at("trial").template get<std::size_t>()] = &rec;
     }
     BayesOptResult result;
+    Progress progress(n_trials, "bayes_opt", options_.progress);
+    progress.advance(std::min(observed_.size(), n_trials));
     while (observed_.size() < n_trials) {
       const std::size_t k = std::min(options_.batch, n_trials - observed_.size());
       const std::size_t first = observed_.size() + pending_.size();
@@ -219,6 +223,7 @@ class BayesianOptimizer {
         observed_.back().from_journal = replayed[j] != 0;
         result.evaluations_run += replayed[j] ? 0 : 1;
       }
+      progress.advance(k);
     }
     result.history = observed_;
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

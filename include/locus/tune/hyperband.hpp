@@ -35,6 +35,7 @@
 #include <vector>
 #include "../core/errors.hpp"
 #include "../core/parallel_for.hpp"
+#include "../core/progress.hpp"
 #include "../core/rng.hpp"
 #include "journal.hpp"
 #include "space.hpp"
@@ -122,6 +123,7 @@ struct HyperbandOptions {
   std::filesystem::path journal;   // empty: no journal
   std::filesystem::path checkpoint_dir;  // empty: ResumeState::checkpoint_file stays empty
   std::size_t max_sample_tries = 1000;   // draws to find an unseen configuration
+  Progress::Show progress = Progress::Show::automatic;  // evaluations done, on stderr
 };
 
 // One finished evaluation (a trial at one rung).
@@ -245,6 +247,10 @@ class Hyperband {
     if (!options_.checkpoint_dir.empty()) std::filesystem::create_directories(options_.checkpoint_dir);
 
     HyperbandResult result;
+    std::size_t planned = 0;
+    for (const auto& b : schedule_)
+      for (const auto& r : b.rungs) planned += r.trials;
+    Progress progress(planned * options_.iterations, "hyperband", options_.progress);
     const Rng master(options_.seed);
     std::unordered_set<std::uint64_t> seen;
     std::uint64_t next_trial = 0;
@@ -318,6 +324,7 @@ class Hyperband {
               if (journal) journal->append(rec);
             }
             rung_results[c] = std::move(r);
+            progress.advance();
           });
           for (auto& r : rung_results) {
             result.evaluations += 1;
