@@ -408,18 +408,18 @@ TEST_CASE("grid_posterior: exact mode vs photo-D's grid on the 3,981 Stripe 82 s
     CHECK(frac_below(d[2], 0.1) > 0.85);
   }
 
-  // The grid converges to the exact integral: with a 0.0005 mag step every star's Mr and
-  // [Fe/H] means agree within 0.1 sigma, and A_r within 0.2 sigma.
+  // The grid converges to the exact integral (the error is of order the step): with a 1e-4
+  // mag step every star's Mr, [Fe/H] and A_r means agree with mode (b) within 0.1 sigma.
   std::vector<Observation> sub;
   for (std::size_t i = 0; i < all.size(); i += 20 * s82_stride) sub.push_back(all[i]);
-  oa.ar_step = 0.0005;
+  oa.ar_step = 1e-4;
   const GridPosterior gf(model, priors, {}, oa);
   const auto df = deviations(gf.fit_catalog(sub), gb.fit_catalog(sub));
-  MESSAGE("A_r step 0.0005, " << df[0].size() << " stars: max deviation / sigma Mr " << df[0].back() << ", FeH "
-                              << df[1].back() << ", Ar " << df[2].back());
+  MESSAGE("A_r step 1e-4, " << df[0].size() << " stars: max deviation / sigma Mr " << df[0].back() << ", FeH "
+                            << df[1].back() << ", Ar " << df[2].back());
   CHECK(df[0].back() < 0.1);
   CHECK(df[1].back() < 0.1);
-  CHECK(df[2].back() < 0.2);
+  CHECK(df[2].back() < 0.1);
 }
 
 TEST_CASE("grid_posterior: marginal posteriors are normalised and reproduce the summaries") {
