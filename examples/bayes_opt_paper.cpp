@@ -93,9 +93,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--trials, --epochs, --batch, --train and --val must be at least 1\n");
     return 2;
   }
-  Rng data_rng(2025);
-  Rng r1 = data_rng.split(1), r2 = data_rng.split(2);
-  const auto train = paper_search::make(n_train, r1), val = paper_search::make(n_val, r2);
+  const auto [train, val] = paper_search::make_split(n_train, n_val);
   const nn::Data<float> train_data(train.x, train.y), val_data(val.x, val.y);
   const auto loss = nn::paper_moments_loss();
   const auto space = architecture_space(static_cast<std::int64_t>(max_layers), static_cast<std::int64_t>(max_units));

@@ -47,7 +47,6 @@ using namespace locus::tune;
 
 namespace {
 using paper_search::layers_of;
-using paper_search::Problem;
 
 // What a trial keeps between rungs.
 struct Checkpoint {
@@ -84,9 +83,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  Rng data_rng(2025);
-  Rng r1 = data_rng.split(1), r2 = data_rng.split(2);
-  const Problem train = paper_search::make(n_train, r1), val = paper_search::make(n_val, r2);
+  const auto [train, val] = paper_search::make_split(n_train, n_val);
   const nn::Data<float> train_data(train.x, train.y), val_data(val.x, val.y);
   const auto loss = nn::paper_moments_loss();
 

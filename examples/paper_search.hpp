@@ -40,6 +40,17 @@ inline Problem make(std::size_t n, locus::Rng& rng) {
   return p;
 }
 
+// The training and validation sets both tuner examples use (fixed seed 2025).
+struct Split {
+  Problem train, val;
+};
+inline Split make_split(std::size_t n_train, std::size_t n_val) {
+  locus::Rng data_rng(2025);
+  locus::Rng r1 = data_rng.split(1), r2 = data_rng.split(2);
+  Problem train = make(n_train, r1);
+  return {std::move(train), make(n_val, r2)};
+}
+
 // Hidden layers of the configuration, then the 6-unit linear output (μ and σ of 3 targets).
 inline std::vector<locus::nn::LayerSpec> layers_of(const locus::tune::Configuration& c) {
   std::vector<locus::nn::LayerSpec> specs;

@@ -656,15 +656,18 @@ class GridPosterior {
     for (auto* v : {&m.w, &m.astar, &m.al, &m.be, &m.z, &m.tc, &m.c0, &m.c1, &m.tail, &m.mir}) v->resize(Kp);
     m.total = 0;
     std::size_t k = 0;
-    for (std::size_t i = 0; i < ws.kept.size(); ++i) {
-      if (!(ws.w[i] > 1e-15 * total)) continue;
-      const double al = a.al[i], be = a.be[i];
-      m.w[k] = ws.w[i], m.astar[k] = a.astar[i], m.al[k] = al, m.be[k] = be;
-      m.z[k] = a.z[i], m.tc[k] = a.tc[i], m.c0[k] = a.c0[i], m.c1[k] = a.c1[i];
-      m.mir[k] = be <= 0, m.tail[k] = al >= 0 || be <= 0;
-      m.total += ws.w[i];
-      ++k;
-    }
+    // Interior nodes first, then the tail ones, so that few SIMD batches need both the erf
+    // and the erfcx branch of mixture_cdf.
+    for (const bool tails : {false, true})
+      for (std::size_t i = 0; i < ws.kept.size(); ++i) {
+        const double al = a.al[i], be = a.be[i];
+        if (!(ws.w[i] > 1e-15 * total) || (al >= 0 || be <= 0) != tails) continue;
+        m.w[k] = ws.w[i], m.astar[k] = a.astar[i], m.al[k] = al, m.be[k] = be;
+        m.z[k] = a.z[i], m.tc[k] = a.tc[i], m.c0[k] = a.c0[i], m.c1[k] = a.c1[i];
+        m.mir[k] = be <= 0, m.tail[k] = tails;
+        m.total += ws.w[i];
+        ++k;
+      }
     for (; k < Kp; ++k)  // padding: zero weight, a harmless interior range
       m.w[k] = 0, m.astar[k] = 0, m.al[k] = -1, m.be[k] = 1, m.z[k] = 1, m.tc[k] = 0, m.c0[k] = 0, m.c1[k] = 1, m.mir[k] = 0, m.tail[k] = 0;
     std::array<double, 3>* qs[3] = {&s.q14, &s.q50, &s.q86};
