@@ -452,13 +452,7 @@ class GridPosterior {
       return s;
     }
     node_summaries(ws, total, s, mg);
-    double ma = 0;
-    for (std::size_t i = 0; i < ws.kept.size(); ++i) ma += ws.w[i] * ws.ea[i];
-    ma /= total;
-    double va = 0;
-    for (std::size_t i = 0; i < ws.kept.size(); ++i) va += ws.w[i] * (ws.ea2[i] - 2 * ma * ws.ea[i] + ma * ma);
-    s.mean[2] = ma;
-    s.sigma[2] = std::sqrt(std::max(0.0, va / total));
+    ar_moments(ws, total, s);
     std::vector<double>& axis = ws.astar;  // reuse as the A grid values
     axis.resize(std::max(axis.size(), nA));
     for (std::size_t j = 0; j < nA; ++j) axis[j] = static_cast<double>(j) * dA;
@@ -574,13 +568,7 @@ class GridPosterior {
       const double total = std::accumulate(ws.w.begin(), ws.w.end(), 0.0);
       s.nodes_used = static_cast<std::uint32_t>(ws.kept.size());
       node_summaries(ws, total, s, mg);
-      double ma = 0;
-      for (std::size_t i = 0; i < ws.kept.size(); ++i) ma += ws.w[i] * ws.ea[i];
-      ma /= total;
-      double va = 0;
-      for (std::size_t i = 0; i < ws.kept.size(); ++i) va += ws.w[i] * (ws.ea2[i] - 2 * ma * ws.ea[i] + ma * ma);
-      s.mean[2] = ma;
-      s.sigma[2] = std::sqrt(std::max(0.0, va / total));
+      ar_moments(ws, total, s);
       // The left-out mass fraction d <= eps moves a mean by at most d R and a sigma by at most
       // 1.25 d R^2 / sigma (R: the parameter's range). Make both < 1e-6 sigma, else tighten eps.
       double need = eps;
@@ -604,6 +592,17 @@ class GridPosterior {
     }
     finish(s);
     return s;
+  }
+
+  // A_r mean and sigma from the nodes' A_r moments ea = E[A], ea2 = E[A^2] and weights w.
+  static void ar_moments(const Workspace& ws, double total, Summary& s) {
+    double ma = 0;
+    for (std::size_t i = 0; i < ws.kept.size(); ++i) ma += ws.w[i] * ws.ea[i];
+    ma /= total;
+    double va = 0;
+    for (std::size_t i = 0; i < ws.kept.size(); ++i) va += ws.w[i] * (ws.ea2[i] - 2 * ma * ws.ea[i] + ma * ma);
+    s.mean[2] = ma;
+    s.sigma[2] = std::sqrt(std::max(0.0, va / total));
   }
 
   // The A_r mixture at A: CDF, density and the density's derivative (SIMD over nodes).
