@@ -13,6 +13,7 @@ sklearn row uses the same model class as locus (ConstantKernel * Matern ARD + Wh
 usage: /usr/bin/python3 bench/gp_vs_sklearn.py [path/to/bench_gp] [--repeats N]
 Prints a markdown table with median times and ratios.
 """
+import argparse
 import json
 import os
 import subprocess
@@ -29,23 +30,13 @@ from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 warnings.filterwarnings("ignore")  # sklearn's ConvergenceWarning about length-scale bounds
 
 here = os.path.dirname(os.path.abspath(__file__))
-binary = None
-repeats = 7
-args = sys.argv[1:]
-while args:
-    a = args.pop(0)
-    if a == "--repeats":
-        repeats = int(args.pop(0))
-    else:
-        binary = a
-if binary is None:
-    for cand in ["build/bench/bench_gp", "build-tune/bench/bench_gp"]:
-        p = os.path.join(here, "..", cand)
-        if os.path.exists(p):
-            binary = p
-            break
-if binary is None or not os.path.exists(binary):
-    sys.exit("bench_gp binary not found; pass its path")
+ap = argparse.ArgumentParser()
+ap.add_argument("binary", nargs="?", default=os.path.join(here, "..", "build", "bench/bench_gp"))
+ap.add_argument("--repeats", type=int, default=7)
+cli = ap.parse_args()
+binary, repeats = cli.binary, cli.repeats
+if not os.path.exists(binary):
+    sys.exit(f"bench_gp binary not found at {binary}; pass its path")
 
 rng = np.random.default_rng(1)
 n, d, m = 100, 21, 5000

@@ -18,6 +18,7 @@ threads per model PyTorch was 10x slower per epoch on this shared machine).
 
 usage: /usr/bin/python3 bench/hyperband_vs_optuna.py [path/to/hyperband_paper] [--max-seconds 300]
 """
+import argparse
 import json
 import os
 import subprocess
@@ -35,22 +36,13 @@ except ImportError as e:
     sys.exit(f"needs optuna and torch for /usr/bin/python3: {e}")
 
 here = os.path.dirname(os.path.abspath(__file__))
-binary, max_seconds = None, 300.0
-args = sys.argv[1:]
-while args:
-    a = args.pop(0)
-    if a == "--max-seconds":
-        max_seconds = float(args.pop(0))
-    else:
-        binary = a
-if binary is None:
-    for cand in ["build/examples/hyperband_paper", "build-tune/examples/hyperband_paper"]:
-        p = os.path.join(here, "..", cand)
-        if os.path.exists(p):
-            binary = p
-            break
-if binary is None or not os.path.exists(binary):
-    sys.exit("hyperband_paper binary not found; pass its path")
+ap = argparse.ArgumentParser()
+ap.add_argument("binary", nargs="?", default=os.path.join(here, "..", "build", "examples/hyperband_paper"))
+ap.add_argument("--max-seconds", type=float, default=300.0)
+cli = ap.parse_args()
+binary, max_seconds = cli.binary, cli.max_seconds
+if not os.path.exists(binary):
+    sys.exit(f"hyperband_paper binary not found at {binary}; pass its path")
 
 # ---- locus ---------------------------------------------------------------------------------
 with tempfile.TemporaryDirectory() as tmp:
