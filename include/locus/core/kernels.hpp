@@ -17,8 +17,16 @@ namespace locus::kernels {
 // out[q, r] = bias[q] + Σ_p w[p*wp + q*wq] · x[p, r]   for q < nq, r < n,
 // then epi(q, r, accumulator) stores it. With (wp, wq) = (out, 1) this is X·W + b; with
 // (1, out) and no bias it is the transpose product used for dX in back-propagation.
-// Register block: QB outputs × RB vectors of rows.
+// Register block: QB outputs × RB vectors of rows. QB·RB accumulators + RB row vectors + one
+// broadcast weight must fit the register file: 32 vector registers with AVX-512, 16 with AVX2.
 namespace detail {
+// Measured on the paper network (bench_inference, 1 thread): AVX2 4x4 0.177 s, 4x3 0.160 s,
+// 3x4 0.151 s, 5x2 0.137 s, 6x2 0.136 s, 7x2 0.151 s. Any block gives bit-identical results.
+#if defined(__AVX512F__)
+inline constexpr std::size_t gemm_qb = 4, gemm_rb = 4;
+#else
+inline constexpr std::size_t gemm_qb = 6, gemm_rb = 2;
+#endif
 template <std::size_t QB, std::size_t RB, class T, class Epi>
 inline void gemm_block(const T* w, std::size_t wp, std::size_t wq, const T* bias, std::size_t np,
                        const T* x, std::size_t ldx, std::size_t q0, std::size_t r0, Epi& epi) {
@@ -43,13 +51,13 @@ inline void gemm_block(const T* w, std::size_t wp, std::size_t wq, const T* bias
     for (std::size_t i = 0; i < RB; ++i) epi(q0 + a, r0 + i * L, acc[a][i]);
 }
 
-// Tails (outputs not a multiple of 4, row vectors not a multiple of 4) use single-width
+// Tails (outputs not a multiple of QB, row vectors not a multiple of RB) use single-width
 // blocks: two block shapes per direction instead of sixteen keeps the instantiated code
 // (which inlines the activation) small, and the tails are a small share of the work.
 template <std::size_t RB, class T, class Epi>
 inline void gemm_rows(const T* w, std::size_t wp, std::size_t wq, const T* bias, std::size_t np, std::size_t nq,
                       const T* x, std::size_t ldx, std::size_t r0, Epi& epi) {
-  constexpr std::size_t QB = 4;
+  constexpr std::size_t QB = gemm_qb;
   std::size_t q = 0;
   for (; q + QB <= nq; q += QB) gemm_block<QB, RB>(w, wp, wq, bias, np, x, ldx, q, r0, epi);
   for (; q < nq; ++q) gemm_block<1, RB>(w, wp, wq, bias, np, x, ldx, q, r0, epi);
@@ -59,7 +67,7 @@ inline void gemm_rows(const T* w, std::size_t wp, std::size_t wq, const T* bias,
 template <class T, class Epi>
 void gemm_fm(const T* w, std::size_t wp, std::size_t wq, const T* bias, std::size_t np, std::size_t nq,
              const T* x, std::size_t ldx, std::size_t n, Epi&& epi) {
-  constexpr std::size_t L = simd::lanes<T>, RB = 4;
+  constexpr std::size_t L = simd::lanes<T>, RB = detail::gemm_rb;
   std::size_t r = 0;
   for (; r + RB * L <= n; r += RB * L) detail::gemm_rows<RB>(w, wp, wq, bias, np, nq, x, ldx, r, epi);
   for (; r < n; r += L) detail::gemm_rows<1>(w, wp, wq, bias, np, nq, x, ldx, r, epi);
