@@ -35,6 +35,7 @@
 #include "locus/bayes/locus_model.hpp"
 #include "locus/bayes/prior.hpp"
 #include "locus/bayes/summary.hpp"
+#include "locus/core/erfcx.hpp"
 #include "locus/core/errors.hpp"
 #include "locus/core/parallel_for.hpp"
 #include "locus/core/simd.hpp"
@@ -136,22 +137,6 @@ inline double truncated_std_cdf(double al, double be, double x) {
 
 using batch_d = simd::batch<double>;
 
-// erfcx for a batch of y >= 0. Below 7: exp(y^2) erfc(y) (xsimd's erfc has a relative error
-// below 3e-12 there, ~1e-15 below 2); from 7 on: the continued fraction
-// erfcx(y) = 1/sqrt(pi) / (y + (1/2)/(y + 1/(y + (3/2)/(y + ...)))), 12 levels (error < 1e-15).
-inline batch_d erfcx_batch(batch_d y) {
-  const auto near = y < batch_d(7.0);
-  const batch_d yc = xsimd::min(y, batch_d(7.0));
-  batch_d r = xsimd::exp(yc * yc) * xsimd::erfc(yc);
-  if (!xsimd::all(near)) {
-    const batch_d yf = xsimd::max(y, batch_d(7.0));
-    batch_d cf = yf;
-    for (int k = 12; k >= 1; --k) cf = yf + batch_d(0.5 * k) / cf;
-    r = xsimd::select(near, r, batch_d(1.0 / std::sqrt(std::numbers::pi)) / cf);
-  }
-  return r;
-}
-
 // c0, c1 give the CDF: interior lanes F = (erf(x/sqrt2) - c0) c1; tail lanes (in the
 // mirrored variable y >= lo >= 0) G = (1 - exp(-(y^2 - lo^2)/2) erfcx(y/sqrt2) c0) c1.
 struct TruncatedStdBatch {
@@ -167,9 +152,14 @@ inline TruncatedStdBatch truncated_std_batch(batch_d al, batch_d be) {
   batch_d c0_i(0.0), c1_i(1.0), c0_t(1.0), c1_t(1.0);
   if (xsimd::any(!tail)) {
     const batch_d l = xsimd::min(lo, zero), h = xsimd::max(hi, zero);
-    const batch_d el = xsimd::erf(l * is2), eh = xsimd::erf(h * is2);
+    const batch_d pa = xsimd::exp(batch_d(-0.5) * (l * l)), pb = xsimd::exp(batch_d(-0.5) * (h * h));
+    // erf(|v|/√2) = 1 - exp(-v²/2) erfcx(|v|/√2), or Cody's small-argument form (as mixture_cdf)
+    auto erf_abs = [&](batch_d v, batch_d ev) {
+      const batch_d t = xsimd::abs(v) * is2, r = special::erf_or_erfcx(t);
+      return xsimd::select(t <= batch_d(special::erf_split), r, one - ev * r);
+    };
+    const batch_d el = -erf_abs(l, pa), eh = erf_abs(h, pb);
     z_i = c * (eh - el);
-    const batch_d pa = xsimd::exp(batch_d(-0.5) * l * l), pb = xsimd::exp(batch_d(-0.5) * h * h);
     mean_i = (pa - pb) / z_i;
     m2_i = one + (l * pa - h * pb) / z_i;
     c0_i = el;
@@ -181,8 +171,8 @@ inline TruncatedStdBatch truncated_std_batch(batch_d al, batch_d be) {
     const batch_d rr = xsimd::exp(d);
     // erfcx(h/sqrt2) <= erfcx(l/sqrt2), so where rr < 1e-17 the h term is below rounding
     const auto need_h = rr > batch_d(1e-17);
-    const batch_d xl = erfcx_batch(l * is2);
-    const batch_d xh = xsimd::any(need_h) ? xsimd::select(need_h, rr * erfcx_batch(h * is2), zero) : zero;
+    const batch_d xl = special::erfcx(l * is2);
+    const batch_d xh = xsimd::any(need_h) ? xsimd::select(need_h, rr * special::erfcx(h * is2), zero) : zero;
     z_t = c * (xl - xh);
     mean_t = -xsimd::expm1(d) / z_t;
     m2_t = one + (l - h * rr) / z_t;
@@ -231,10 +221,10 @@ class GridPosterior {
     std::vector<double> w, ea, ea2;           // per kept node: weight, E[A], E[A^2]
     std::vector<double> feh_w, mr_w, ar_w;    // weight per track / distinct Mr / A_r grid value
     struct Kept {  // exact: per kept node A*, bound, standardised range, z, tc, CDF constants
-      std::vector<double> astar, bound, al, be, z, tc, c0, c1;
+      std::vector<double> astar, bound, al, be, z, tc, c0, c1, wz, ec;  // wz = w / z, ec: see mixture_cdf
     } kx;
     struct Mixture {  // exact: the A_r mixture used for the quantiles
-      std::vector<double> w, astar, al, be, z, tc, c0, c1, tail, mir;
+      std::vector<double> w, astar, al, be, wz, tc, ec, c0, c1, tail, mir;  // wz = w / z
       std::size_t n = 0;
       double total = 0;
     } mx;
@@ -473,7 +463,7 @@ class GridPosterior {
   void kept_moments(const Star& st, Workspace& ws, double tmax, double zref) const {
     const std::size_t K = ws.kept.size(), Kp = simd::round_up<double>(K);
     auto& a = ws.kx;
-    for (auto* v : {&a.astar, &a.bound, &a.al, &a.be, &a.z, &a.tc, &a.c0, &a.c1})
+    for (auto* v : {&a.astar, &a.bound, &a.al, &a.be, &a.z, &a.tc, &a.c0, &a.c1, &a.wz, &a.ec})
       v->resize(Kp);
     for (std::size_t i = 0; i < Kp; ++i) {
       const std::size_t n = ws.kept[std::min(i, K - 1)];  // padding repeats the last node
@@ -486,7 +476,12 @@ class GridPosterior {
       const batch as = batch::load_unaligned(a.astar.data() + i);
       const batch al = -as * batch(sqa), be = (batch(st.amax) - as) * batch(sqa);
       const auto t = detail::truncated_std_batch(al, be);
-      const batch w = xsimd::exp(batch::load_unaligned(a.bound.data() + i) - batch(tmax)) * t.z / batch(zref);
+      const batch wz = xsimd::exp(batch::load_unaligned(a.bound.data() + i) - batch(tmax)) * batch(1.0 / zref);
+      const batch w = wz * t.z;
+      wz.store_unaligned(a.wz.data() + i);
+      // exp(tc²/2) where mixture_cdf may use it (tail nodes with tc² < 1), else 1
+      const batch tc2 = t.tc * t.tc;
+      xsimd::select(tc2 < batch(1.0), xsimd::exp(batch(0.5) * xsimd::min(tc2, batch(1.0))), batch(1.0)).store_unaligned(a.ec.data() + i);
       const batch ea = xsimd::fma(batch(sig), t.mean, as);
       const batch ea2 = xsimd::fma(as, as, batch(2.0 * sig) * as * t.mean) + batch(sig * sig) * t.m2;
       w.store_unaligned(ws.w.data() + i);
@@ -543,6 +538,7 @@ class GridPosterior {
       return s;
     }
     std::size_t ref = 0;
+    while (!xsimd::any(batch::load_unaligned(ws.bound.data() + ref) == batch(tmax))) ref += lanes;
     while (ws.bound[ref] != tmax) ++ref;
     // The reference node's exact weight (up to the common factor sigma_A):
     // W_ref = exp(tmax) * z_ref, and the posterior total is at least W_ref.
@@ -557,13 +553,17 @@ class GridPosterior {
       // Skipping every node with bound < T leaves out at most
       // nonzero * exp(T) * g_max = eps * W_ref <= eps * total.
       const double T = tmax + std::log(zref) + std::log(eps) - lognz - std::log(gmax);
-      ws.kept.clear();
+      ws.kept.resize(Npad_);
+      std::size_t nk = 0;
       const batch vT(T);
       for (std::size_t n = 0; n < Npad_; n += lanes) {
         if (!xsimd::any(batch::load_unaligned(ws.bound.data() + n) >= vT)) continue;
-        for (std::size_t l = 0; l < lanes && n + l < N_; ++l)
-          if (ws.bound[n + l] >= T) ws.kept.push_back(n + l);
+        for (std::size_t l = 0; l < lanes; ++l) {  // branch-free; padding nodes have bound -inf
+          ws.kept[nk] = n + l;
+          nk += ws.bound[n + l] >= T;
+        }
       }
+      ws.kept.resize(nk);
       kept_moments(st, ws, tmax, zref);
       const double total = std::accumulate(ws.w.begin(), ws.w.end(), 0.0);
       s.nodes_used = static_cast<std::uint32_t>(ws.kept.size());
@@ -606,36 +606,36 @@ class GridPosterior {
   }
 
   // The A_r mixture at A: CDF, density and the density's derivative (SIMD over nodes).
+  // One exp per node: E = exp(-(x² - tc²)/2) is the density's shape and, with t = |x|/√2,
+  // Φ-type terms are E · erfcx(t) (Cody's rational, no exp), or erf(t) directly for small t.
   std::array<double, 3> mixture_cdf(const Star& st, const Workspace& ws, double A) const {
     const auto& m = ws.mx;
     const double sqa = std::sqrt(st.a);
+    const batch one(1.0), split(special::erf_split);
     batch F(0.0), f(0.0), df(0.0);
     for (std::size_t i = 0; i < m.n; i += lanes) {
       const batch as = batch::load_unaligned(m.astar.data() + i);
       const batch al = batch::load_unaligned(m.al.data() + i), be = batch::load_unaligned(m.be.data() + i);
       const batch x = xsimd::min(xsimd::max((batch(A) - as) * batch(sqa), al), be);
       const batch w = batch::load_unaligned(m.w.data() + i);
-      const auto tail = batch::load_unaligned(m.tail.data() + i) != batch(0.0);
-      batch Fi(0.0);
-      if (xsimd::any(!tail)) {
-        const batch e = xsimd::erf(x * batch(1.0 / std::numbers::sqrt2));
-        Fi = (e - batch::load_unaligned(m.c0.data() + i)) * batch::load_unaligned(m.c1.data() + i);
-      }
-      if (xsimd::any(tail)) {
-        // lower tail in the (possibly mirrored) variable y >= lo >= 0:
-        // rho = Q(y)/Q(lo) = exp(-(y^2 - lo^2)/2) erfcx(y/sqrt2) / erfcx(lo/sqrt2) <= exp(...)
-        const auto mir = batch::load_unaligned(m.mir.data() + i) != batch(0.0);
-        const batch y = xsimd::select(mir, -x, x), lo = xsimd::select(mir, -be, al);
-        const batch e = xsimd::exp(batch(-0.5) * (y - lo) * (y + lo));
-        batch rho(0.0);
-        if (xsimd::any(tail && e > batch(1e-18)))  // else rho < 1e-18: F = c1 to double precision
-          rho = e * detail::erfcx_batch(y * batch(1.0 / std::numbers::sqrt2)) * batch::load_unaligned(m.c0.data() + i);
-        const batch G = (batch(1.0) - rho) * batch::load_unaligned(m.c1.data() + i);
-        Fi = xsimd::select(tail, xsimd::select(mir, batch(1.0) - G, G), Fi);
-      }
-      F = xsimd::fma(w, Fi, F);
       const batch tc = batch::load_unaligned(m.tc.data() + i);
-      const batch wp = w * xsimd::exp(batch(-0.5) * (x - tc) * (x + tc)) / batch::load_unaligned(m.z.data() + i);
+      const batch E = xsimd::exp(batch(-0.5) * ((x - tc) * (x + tc)));
+      const batch t = xsimd::abs(x) * batch(1.0 / std::numbers::sqrt2);
+      const auto small = t <= split;
+      const batch r = special::erf_or_erfcx(t);  // erf(t) if small, else erfcx(t)
+      const batch ER = E * r;
+      const auto tail = batch::load_unaligned(m.tail.data() + i) != batch(0.0);
+      // interior (tc = 0, so E = exp(-t²)): erf(x/√2) = sign(x) (1 - E erfcx(t)), or erf_small
+      const batch ef = xsimd::select(small, r, one - ER);
+      const batch Fi = (xsimd::select(x < batch(0.0), -ef, ef) - batch::load_unaligned(m.c0.data() + i)) *
+                       batch::load_unaligned(m.c1.data() + i);
+      // tail, in the mirrored variable y = |x| >= lo >= 0: rho = Q(y)/Q(lo) = E erfcx(t) c0, where for
+      // small t (so tc² <= 2t² < 1) E erfcx(t) = exp(tc²/2) (1 - erf(t)) = ec (1 - erf(t))
+      const batch Q = xsimd::select(small, batch::load_unaligned(m.ec.data() + i) * (one - r), ER);
+      const batch G = (one - Q * batch::load_unaligned(m.c0.data() + i)) * batch::load_unaligned(m.c1.data() + i);
+      const auto mir = batch::load_unaligned(m.mir.data() + i) != batch(0.0);
+      F = xsimd::fma(w, xsimd::select(tail, xsimd::select(mir, one - G, G), Fi), F);
+      const batch wp = E * batch::load_unaligned(m.wz.data() + i);
       f += wp;
       // d pdf / dA = -sqrt(a) x pdf inside the range (x is clamped outside, where it is 0)
       const auto inside = (x > al) && (x < be);
@@ -649,26 +649,23 @@ class GridPosterior {
   void ar_quantiles(const Star& st, Workspace& ws, double total, Summary& s) const {
     auto& m = ws.mx;
     const auto& a = ws.kx;
-    m.n = 0;
-    for (std::size_t i = 0; i < ws.kept.size(); ++i) m.n += ws.w[i] > 1e-15 * total;
-    const std::size_t Kp = simd::round_up<double>(m.n);
-    for (auto* v : {&m.w, &m.astar, &m.al, &m.be, &m.z, &m.tc, &m.c0, &m.c1, &m.tail, &m.mir}) v->resize(Kp);
+    const std::size_t K = ws.kept.size(), Kp = simd::round_up<double>(K);
+    for (auto* v : {&m.w, &m.astar, &m.al, &m.be, &m.wz, &m.tc, &m.ec, &m.c0, &m.c1, &m.tail, &m.mir}) v->resize(Kp);
     m.total = 0;
     std::size_t k = 0;
-    // Interior nodes first, then the tail ones, so that few SIMD batches need both the erf
-    // and the erfcx branch of mixture_cdf.
-    for (const bool tails : {false, true})
-      for (std::size_t i = 0; i < ws.kept.size(); ++i) {
-        const double al = a.al[i], be = a.be[i];
-        if (!(ws.w[i] > 1e-15 * total) || (al >= 0 || be <= 0) != tails) continue;
-        m.w[k] = ws.w[i], m.astar[k] = a.astar[i], m.al[k] = al, m.be[k] = be;
-        m.z[k] = a.z[i], m.tc[k] = a.tc[i], m.c0[k] = a.c0[i], m.c1[k] = a.c1[i];
-        m.mir[k] = be <= 0, m.tail[k] = tails;
-        m.total += ws.w[i];
-        ++k;
-      }
-    for (; k < Kp; ++k)  // padding: zero weight, a harmless interior range
-      m.w[k] = 0, m.astar[k] = 0, m.al[k] = -1, m.be[k] = 1, m.z[k] = 1, m.tc[k] = 0, m.c0[k] = 0, m.c1[k] = 1, m.mir[k] = 0, m.tail[k] = 0;
+    const double cut = 1e-15 * total;
+    for (std::size_t i = 0; i < K; ++i) {  // branch-free compaction
+      const double al = a.al[i], be = a.be[i];
+      m.w[k] = ws.w[i], m.astar[k] = a.astar[i], m.al[k] = al, m.be[k] = be;
+      m.wz[k] = a.wz[i], m.tc[k] = a.tc[i], m.ec[k] = a.ec[i], m.c0[k] = a.c0[i], m.c1[k] = a.c1[i];
+      m.mir[k] = be <= 0, m.tail[k] = al >= 0 || be <= 0;
+      const bool keep = ws.w[i] > cut;
+      m.total += keep ? ws.w[i] : 0.0;
+      k += keep;
+    }
+    m.n = k;
+    for (; k < simd::round_up<double>(m.n); ++k)  // padding: zero weight, a harmless interior range
+      m.w[k] = 0, m.astar[k] = 0, m.al[k] = -1, m.be[k] = 1, m.wz[k] = 0, m.tc[k] = 0, m.ec[k] = 1, m.c0[k] = 0, m.c1[k] = 1, m.mir[k] = 0, m.tail[k] = 0;
     std::array<double, 3>* qs[3] = {&s.q14, &s.q50, &s.q86};
     constexpr double zq[3] = {-1.0803193408149558, 0.0, 1.0803193408149558};
     const double tol = 1e-9 * (1 + st.amax);
