@@ -29,6 +29,7 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -97,35 +98,114 @@ inline void axpy(double a, const double* x, double* y, std::size_t n) {
   for (; i < n; ++i) y[i] += a * x[i];
 }
 
-// In-place Cholesky of a symmetric positive definite matrix in column-major storage (the
-// lower triangle is read and overwritten with L). Returns false if not positive definite.
-inline bool cholesky(double* a, std::size_t n) {
+// Work matrices of gp_neg_lml are column-major with leading dimension padded_ld(n) and
+// zero padding rows, so that every column loop can run in whole SIMD batches (up to 8 rows
+// past the last one) instead of finishing with scalar iterations.
+using Bd = xsimd::batch<double>;
+constexpr std::size_t lanes_d = Bd::size;
+constexpr std::size_t block_rows = 8;  // rows per register block of the triangular kernels
+inline std::size_t padded_ld(std::size_t n) { return (n + lanes_d - 1) / lanes_d * lanes_d + block_rows; }
+
+// y[0..len) += a x[0..len) in whole batches when `wide` (the caller has room and finite
+// padding past len), else with a scalar tail.
+inline void axpy_rows(double a, const double* x, double* y, std::size_t len, bool wide) {
+  if (!wide) return axpy(a, x, y, len);
+  const Bd av(a);
+  for (std::size_t i = 0; i < len; i += lanes_d)
+    xsimd::fma(av, Bd::load_unaligned(x + i), Bd::load_unaligned(y + i)).store_unaligned(y + i);
+}
+
+// In-place Cholesky of a symmetric positive definite matrix in column-major storage with
+// leading dimension ld (the lower triangle is read and overwritten with L). Returns false if
+// not positive definite. With ld >= padded_ld(n) and zero padding rows, runs in whole batches.
+inline bool cholesky(double* a, std::size_t n, std::size_t ld) {
+  const bool wide = ld >= padded_ld(n);
   for (std::size_t j = 0; j < n; ++j) {
-    double* cj = a + j * n;
+    double* cj = a + j * ld;
     const double ajj = cj[j];
     if (!(ajj > 0) || !std::isfinite(ajj)) return false;
     const double ljj = std::sqrt(ajj);
     cj[j] = ljj;
     const double inv = 1.0 / ljj;
     for (std::size_t i = j + 1; i < n; ++i) cj[i] *= inv;
-    for (std::size_t k = j + 1; k < n; ++k) axpy(-cj[k], cj + k, a + k * n + k, n - k);
+    for (std::size_t k = j + 1; k < n; ++k) axpy_rows(-cj[k], cj + k, a + k * ld + k, n - k, wide);
   }
   return true;
 }
-// Solves L z = b in place (L lower, column-major).
-inline void forward_solve(const double* l, std::size_t n, double* b, std::size_t from = 0) {
-  for (std::size_t j = from; j < n; ++j) {
-    const double* cj = l + j * n;
+inline bool cholesky(double* a, std::size_t n) { return cholesky(a, n, n); }
+// Solves L z = b in place (L lower, column-major, leading dimension ld; b padded like L's
+// columns when ld >= padded_ld(n)).
+inline void forward_solve(const double* l, std::size_t n, double* b, std::size_t ld) {
+  const bool wide = ld >= padded_ld(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    const double* cj = l + j * ld;
     const double zj = b[j] / cj[j];
     b[j] = zj;
-    axpy(-zj, cj + j + 1, b + j + 1, n - j - 1);
+    axpy_rows(-zj, cj + j + 1, b + j + 1, n - j - 1, wide);
   }
 }
+inline void forward_solve(const double* l, std::size_t n, double* b) { forward_solve(l, n, b, n); }
 // Solves Lᵀ x = z in place.
-inline void backward_solve(const double* l, std::size_t n, double* z) {
+inline void backward_solve(const double* l, std::size_t n, double* z, std::size_t ld) {
   for (std::size_t j = n; j-- > 0;) {
-    const double* cj = l + j * n;
+    const double* cj = l + j * ld;
     z[j] = (z[j] - dot(cj + j + 1, z + j + 1, n - j - 1)) / cj[j];
+  }
+}
+inline void backward_solve(const double* l, std::size_t n, double* z) { backward_solve(l, n, z, n); }
+
+// X = L⁻¹ (L: n×n lower, column-major, ld = padded_ld(n), zero padding rows) in column blocks
+// of lanes_d: x[c·rows·W + i·W + r] = X(i, cW + r) for rows i >= cW (rows = ld). Each block
+// is a forward substitution with W right-hand sides, 8 rows at a time held in registers
+// (8 accumulators, one load and 8 multiply-adds per earlier row): compute-bound, unlike
+// the axpy form. inv_diag: 1/L(i,i), zero past n (so padding rows stay finite).
+inline void triangular_inverse(const double* l, std::size_t n, std::size_t ld, const double* inv_diag, double* x) {
+  constexpr std::size_t W = lanes_d, R = block_rows;
+  const std::size_t nb = (n + W - 1) / W;
+  for (std::size_t c = 0; c < nb; ++c) {
+    const std::size_t c0 = c * W;
+    double* xb = x + c * ld * W;
+    for (std::size_t i0 = c0; i0 < n; i0 += R) {
+      std::array<Bd, R> acc;
+      for (std::size_t r = 0; r < R; ++r) {  // the identity's rows, restricted to this block's columns
+        alignas(64) double e[W] = {};
+        if (i0 + r - c0 < W) e[i0 + r - c0] = 1.0;
+        acc[r] = Bd::load_aligned(e);
+      }
+      for (std::size_t j = c0; j < i0; ++j) {
+        const Bd xj = Bd::load_unaligned(xb + j * W);
+        const double* lj = l + j * ld + i0;
+        for (std::size_t r = 0; r < R; ++r) acc[r] = xsimd::fnma(Bd(lj[r]), xj, acc[r]);
+      }
+      for (std::size_t r = 0; r < R; ++r) {  // the R×R diagonal block, in order
+        for (std::size_t s = 0; s < r; ++s) acc[r] = xsimd::fnma(Bd(l[(i0 + s) * ld + i0 + r]), acc[s], acc[r]);
+        acc[r] *= Bd(inv_diag[i0 + r]);
+        acc[r].store_unaligned(xb + (i0 + r) * W);
+      }
+    }
+  }
+}
+
+// K⁻¹ = XᵀX for X = L⁻¹ from triangular_inverse: the lower triangle (and the diagonal
+// blocks whole) of K⁻¹, column-major with leading dimension ld. Block (A, B), A >= B:
+// K⁻¹(A·W + a, B·W + b) = Σ_{i >= A·W} X(i, A·W + a) X(i, B·W + b): W accumulators (one
+// per column b), one load and W multiply-adds per row i.
+inline void inverse_from_triangular_inverse(const double* x, std::size_t n, std::size_t ld, double* kinv) {
+  constexpr std::size_t W = lanes_d;
+  const std::size_t nb = (n + W - 1) / W;
+  for (std::size_t A = 0; A < nb; ++A) {
+    const double* xa = x + A * ld * W;
+    for (std::size_t B = 0; B <= A; ++B) {
+      const double* xbb = x + B * ld * W;
+      std::array<Bd, W> acc;
+      acc.fill(Bd(0.0));
+      for (std::size_t i = A * W; i < n; ++i) {
+        const Bd va = Bd::load_unaligned(xa + i * W);
+        const double* rb = xbb + i * W;
+        for (std::size_t b = 0; b < W; ++b) acc[b] = xsimd::fma(Bd(rb[b]), va, acc[b]);
+      }
+      for (std::size_t b = 0; b < W; ++b) acc[b].store_unaligned(kinv + (B * W + b) * ld + A * W);
+    }
   }
 }
 
@@ -172,97 +252,129 @@ struct GpPairs {
 
 // Likelihood workspace for one optimisation start.
 struct GpWork {
-  std::vector<double> a, linv, kinv, alpha, ones_solved, kp, fp, w, g_len;
+  std::vector<double> a, linv, kinv, inv_diag, alpha, ones_solved, kp, fp, w, g_len, inv_l2;
+  std::size_t n = 0;
 };
 
 // -log marginal likelihood and its gradient w.r.t. theta = [log s², log l_1..l_d, log σ_n²].
 // If profile_mean, c is set to its GLS optimum (written to *mean); otherwise *mean is used.
 inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta, bool profile_mean, double* mean,
                          double* grad, GpWork& w) {
-  const std::size_t n = pr.n, d = pr.d;
+  const std::size_t n = pr.n, d = pr.d, ld = padded_ld(n);
+  constexpr std::size_t W = lanes_d;
   const double sf2 = std::exp(theta[0]);
   const double sn2 = std::exp(theta[d + 1]);
-  std::vector<double> inv_l2(d);
-  for (std::size_t k = 0; k < d; ++k) inv_l2[k] = std::exp(-2 * theta[1 + k]);
+  w.inv_l2.resize(d);
+  for (std::size_t k = 0; k < d; ++k) w.inv_l2[k] = std::exp(-2 * theta[1 + k]);
   const std::size_t pairs = n * (n - 1) / 2;
-  w.kp.assign(pairs, 0.0);
-  w.fp.resize(pairs);
-  for (std::size_t k = 0; k < d; ++k) axpy(inv_l2[k], pr.d2.data() + k * pairs, w.kp.data(), pairs);  // r², all pairs
+  if (w.n != n) {  // zero padding rows and columns once; later evaluations write only inside
+    w.n = n;
+    w.a.assign(ld * ld, 0.0);
+    w.kinv.assign(ld * ld, 0.0);
+    w.linv.assign(ld * ld, 0.0);
+    w.inv_diag.assign(ld, 0.0);
+    w.alpha.assign(ld, 0.0);
+    w.ones_solved.assign(ld, 0.0);
+    w.kp.resize(pairs);
+    w.fp.resize(pairs);
+    w.w.resize(pairs);
+  }
+  {  // r² for all pairs, 4 batches at a time summed over the dimensions in registers, then Matérn
+    const double* d2 = pr.d2.data();
+    std::size_t p = 0;
+    for (; p + 4 * W <= pairs; p += 4 * W) {
+      Bd r0(0.0), r1(0.0), r2(0.0), r3(0.0);
+      for (std::size_t k = 0; k < d; ++k) {
+        const double* dk = d2 + k * pairs + p;
+        const Bd il(w.inv_l2[k]);
+        r0 = xsimd::fma(il, Bd::load_unaligned(dk), r0);
+        r1 = xsimd::fma(il, Bd::load_unaligned(dk + W), r1);
+        r2 = xsimd::fma(il, Bd::load_unaligned(dk + 2 * W), r2);
+        r3 = xsimd::fma(il, Bd::load_unaligned(dk + 3 * W), r3);
+      }
+      r0.store_unaligned(w.kp.data() + p);
+      r1.store_unaligned(w.kp.data() + p + W);
+      r2.store_unaligned(w.kp.data() + p + 2 * W);
+      r3.store_unaligned(w.kp.data() + p + 3 * W);
+    }
+    for (; p < pairs; ++p) {
+      double r = 0;
+      for (std::size_t k = 0; k < d; ++k) r += w.inv_l2[k] * d2[k * pairs + p];
+      w.kp[p] = r;
+    }
+  }
   matern52(w.kp.data(), pairs, sf2, w.fp.data());
-  w.a.resize(n * n);  // only the lower triangle is written and read
   std::size_t p = 0;
   for (std::size_t j = 0; j < n; ++j) {
-    w.a[j * n + j] = sf2 + sn2;
-    for (std::size_t i = j + 1; i < n; ++i, ++p) w.a[j * n + i] = w.kp[p];  // lower triangle, column j
+    double* col = w.a.data() + j * ld;
+    col[j] = sf2 + sn2;
+    std::copy(w.kp.data() + p, w.kp.data() + p + (n - j - 1), col + j + 1);  // lower triangle, column j
+    p += n - j - 1;
   }
-  if (!cholesky(w.a.data(), n)) return std::numeric_limits<double>::infinity();
+  if (!cholesky(w.a.data(), n, ld)) return std::numeric_limits<double>::infinity();
   const double* l = w.a.data();
   double c = *mean;
   if (profile_mean) {
-    w.ones_solved.assign(n, 1.0);
-    forward_solve(l, n, w.ones_solved.data());
-    backward_solve(l, n, w.ones_solved.data());
-    w.alpha.assign(y, y + n);
-    forward_solve(l, n, w.alpha.data());
-    backward_solve(l, n, w.alpha.data());
-    const double num = std::accumulate(w.alpha.begin(), w.alpha.end(), 0.0);
-    const double den = std::accumulate(w.ones_solved.begin(), w.ones_solved.end(), 0.0);
+    std::fill(w.ones_solved.begin(), w.ones_solved.begin() + n, 1.0);
+    forward_solve(l, n, w.ones_solved.data(), ld);
+    backward_solve(l, n, w.ones_solved.data(), ld);
+    std::copy(y, y + n, w.alpha.begin());
+    forward_solve(l, n, w.alpha.data(), ld);
+    backward_solve(l, n, w.alpha.data(), ld);
+    const double num = std::accumulate(w.alpha.begin(), w.alpha.begin() + n, 0.0);
+    const double den = std::accumulate(w.ones_solved.begin(), w.ones_solved.begin() + n, 0.0);
     c = den > 0 ? num / den : 0.0;
     *mean = c;
     for (std::size_t i = 0; i < n; ++i) w.alpha[i] -= c * w.ones_solved[i];
   } else {
-    w.alpha.resize(n);
     for (std::size_t i = 0; i < n; ++i) w.alpha[i] = y[i] - c;
-    forward_solve(l, n, w.alpha.data());
-    backward_solve(l, n, w.alpha.data());
+    forward_solve(l, n, w.alpha.data(), ld);
+    backward_solve(l, n, w.alpha.data(), ld);
   }
   double fit = 0, logdet = 0;
   for (std::size_t i = 0; i < n; ++i) {
     fit += (y[i] - c) * w.alpha[i];
-    logdet += std::log(l[i * n + i]);
+    logdet += std::log(l[i * ld + i]);
   }
   const double nlml = 0.5 * fit + logdet + 0.5 * static_cast<double>(n) * std::log(2 * 3.14159265358979323846);
   if (!grad) return nlml;
 
-  // K⁻¹ = L⁻ᵀ L⁻¹. Rows of X = L⁻¹ (row-major, row k has k+1 entries) by forward
-  // substitution over rows, then K⁻¹ = Σ_k x_kᵀ x_k as rank-1 updates of the lower triangle
-  // (row-major). Every inner loop is an axpy over contiguous memory.
-  w.linv.resize(n * n);
-  for (std::size_t k = 0; k < n; ++k) {
-    double* xk = w.linv.data() + k * n;
-    std::fill(xk, xk + k + 1, 0.0);
-    for (std::size_t j = 0; j < k; ++j) {
-      axpy(-l[j * n + k], w.linv.data() + j * n, xk, j + 1);
-    }
-    xk[k] += 1.0;
-    const double inv = 1.0 / l[k * n + k];
-    for (std::size_t c = 0; c <= k; ++c) xk[c] *= inv;
-  }
-  w.kinv.resize(n * n);
-  for (std::size_t j = 0; j < n; ++j) std::fill(w.kinv.data() + j * n, w.kinv.data() + j * n + j + 1, 0.0);
-  for (std::size_t k = 0; k < n; ++k) {
-    const double* xk = w.linv.data() + k * n;
-    for (std::size_t j = 0; j <= k; ++j) {
-      axpy(xk[j], xk, w.kinv.data() + j * n, j + 1);  // row j holds K⁻¹(j, 0..j)
-    }
-  }
-  // W = ααᵀ - K⁻¹ on the pairs (i > j, stored in column order like the kernel) and diagonal.
-  double trace_w = 0, pair_k = 0;
-  w.w.resize(pairs);
+  // K⁻¹ = L⁻ᵀ L⁻¹ by two register-blocked triangular products (lower triangle, column-major).
+  for (std::size_t i = 0; i < n; ++i) w.inv_diag[i] = 1.0 / l[i * ld + i];
+  triangular_inverse(l, n, ld, w.inv_diag.data(), w.linv.data());
+  inverse_from_triangular_inverse(w.linv.data(), n, ld, w.kinv.data());
+  // W = ααᵀ - K⁻¹ on the pairs (i > j, in the kernel's column order) and the diagonal;
+  // pair_k = Σ W·k, and w.w = W·(the Matérn derivative factor).
+  double trace_w = 0;
+  Bd pk(0.0);
+  double pair_k = 0;
   p = 0;
   for (std::size_t j = 0; j < n; ++j) {
-    trace_w += w.alpha[j] * w.alpha[j] - w.kinv[j * n + j];
-    for (std::size_t i = j + 1; i < n; ++i, ++p) {
-      const double wij = w.alpha[i] * w.alpha[j] - w.kinv[i * n + j];
+    const double aj = w.alpha[j];
+    const double* kc = w.kinv.data() + j * ld;
+    trace_w += aj * aj - kc[j];
+    std::size_t i = j + 1;
+    for (; i + W <= n; i += W, p += W) {
+      const Bd wij = xsimd::fms(Bd::load_unaligned(w.alpha.data() + i), Bd(aj), Bd::load_unaligned(kc + i));
+      pk = xsimd::fma(wij, Bd::load_unaligned(w.kp.data() + p), pk);
+      (wij * Bd::load_unaligned(w.fp.data() + p)).store_unaligned(w.w.data() + p);
+    }
+    for (; i < n; ++i, ++p) {
+      const double wij = w.alpha[i] * aj - kc[i];
       pair_k += wij * w.kp[p];
       w.w[p] = wij * w.fp[p];
     }
+  }
+  {
+    alignas(64) double lanes_buf[W];
+    pk.store_aligned(lanes_buf);
+    for (std::size_t k = 0; k < W; ++k) pair_k += lanes_buf[k];
   }
   w.g_len.resize(d);
   for (std::size_t k = 0; k < d; ++k) w.g_len[k] = dot(w.w.data(), pr.d2.data() + k * pairs, pairs);
   // d(-lml)/dθ = -0.5 Σ_ij W_ij ∂K_ij/∂θ; pairs appear twice in the full sum.
   grad[0] = -(pair_k + 0.5 * sf2 * trace_w);
-  for (std::size_t k = 0; k < d; ++k) grad[1 + k] = -(w.g_len[k] * inv_l2[k]);
+  for (std::size_t k = 0; k < d; ++k) grad[1 + k] = -(w.g_len[k] * w.inv_l2[k]);
   grad[d + 1] = -0.5 * sn2 * trace_w;
   return nlml;
 }
@@ -563,6 +675,17 @@ class GaussianProcess {
     for (std::size_t i = 0; i < n; ++i) fit += alpha_[i] * alpha_[i], logdet += std::log(l_[i * n + i]);
     lml_ = -0.5 * fit - logdet - 0.5 * static_cast<double>(n) * std::log(2 * 3.14159265358979323846);
     detail::backward_solve(l_.data(), n, alpha_.data());
+    // X = L⁻¹, row-major with 8 zero rows of padding, for predict's variances.
+    const std::size_t ld = detail::padded_ld(n), W = detail::lanes_d;
+    std::vector<double> lp(ld * ld, 0.0), inv_diag(ld, 0.0), xb(ld * ld, 0.0);
+    for (std::size_t j = 0; j < n; ++j) {
+      std::copy(l_.data() + j * n + j, l_.data() + (j + 1) * n, lp.data() + j * ld + j);
+      inv_diag[j] = 1.0 / l_[j * n + j];
+    }
+    detail::triangular_inverse(lp.data(), n, ld, inv_diag.data(), xb.data());
+    xinv_.assign((n + detail::block_rows) * n, 0.0);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j <= i; ++j) xinv_[i * n + j] = xb[(j / W) * ld * W + i * W + j % W];
     fitted_ = true;
   }
   // k(x, x_i) for all training points i.
@@ -609,20 +732,27 @@ class GaussianProcess {
       for (std::size_t i = 0; i < n_; ++i) m = xsimd::fma(B(alpha_[i]), B::load_unaligned(kb + i * block + c), m);
       m.store_aligned(mu + c);
     }
-    // Forward substitution L V = K for the whole block; var = s² - Σ_j v_j².
-    for (std::size_t c = 0; c < block; c += W) {
-      B v(hyper_.signal_variance);
-      for (std::size_t j = 0; j < n_; ++j) {
-        const double* lj = l_.data() + j * n_;
-        const B kj = B::load_unaligned(kb + j * block + c) * B(1.0 / lj[j]);
-        v = xsimd::fnma(kj, kj, v);
-        for (std::size_t i = j + 1; i < n_; ++i) {
-          double* ki = kb + i * block + c;
-          xsimd::fnma(B(lj[i]), kj, B::load_unaligned(ki)).store_unaligned(ki);
+    // var = s² - |L⁻¹ k|² for the whole block: V = X K with X = L⁻¹ (row-major, zero above the
+    // diagonal), R rows of V at a time in registers.
+    constexpr std::size_t V = block / W, R = V >= 8 ? 1 : 8 / V;
+    std::array<B, V> vacc;
+    vacc.fill(B(hyper_.signal_variance));
+    for (std::size_t i0 = 0; i0 < n_; i0 += R) {
+      std::array<std::array<B, V>, R> acc{};
+      for (auto& row : acc) row.fill(B(0.0));
+      const std::size_t jend = std::min(i0 + R, n_);
+      for (std::size_t j = 0; j < jend; ++j) {
+        std::array<B, V> kj;
+        for (std::size_t v = 0; v < V; ++v) kj[v] = B::load_unaligned(kb + j * block + v * W);
+        for (std::size_t r = 0; r < R; ++r) {
+          const B xr(xinv_[(i0 + r) * n_ + j]);
+          for (std::size_t v = 0; v < V; ++v) acc[r][v] = xsimd::fma(xr, kj[v], acc[r][v]);
         }
       }
-      v.store_aligned(var + c);
+      for (std::size_t r = 0; r < R; ++r)
+        for (std::size_t v = 0; v < V; ++v) vacc[v] = xsimd::fnma(acc[r][v], acc[r][v], vacc[v]);
     }
+    for (std::size_t v = 0; v < V; ++v) vacc[v].store_aligned(var + v * W);
     for (std::size_t c = 0; c < count; ++c) {
       mean[c] = mu[c];
       sigma[c] = var[c] > 0 ? std::sqrt(var[c]) : 0.0;
@@ -634,7 +764,7 @@ class GaussianProcess {
 
   GpHyperparameters hyper_;
   std::size_t n_ = 0, d_ = 0;
-  std::vector<double> x_, xt_, y_, inv_l2_, l_, alpha_;
+  std::vector<double> x_, xt_, y_, inv_l2_, l_, alpha_, xinv_;
   double lml_ = 0;
   bool fitted_ = false;
 };
