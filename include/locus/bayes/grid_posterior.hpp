@@ -138,7 +138,7 @@ inline double truncated_std_cdf(double al, double be, double x) {
 using batch_d = simd::batch<double>;
 
 // c0, c1 give the CDF: interior lanes F = (erf(x/sqrt2) - c0) c1; tail lanes (in the
-// mirrored variable y >= lo >= 0) G = (1 - exp(-(y^2 - lo^2)/2) erfcx(y/sqrt2) c0) c1.
+// mirrored variable y >= lo >= 0) G = (c0 - exp(-(y^2 - lo^2)/2) erfcx(y/sqrt2)) c1.
 struct TruncatedStdBatch {
   batch_d z, mean, m2, tc, c0, c1;
 };
@@ -160,10 +160,11 @@ inline TruncatedStdBatch truncated_std_batch(batch_d al, batch_d be) {
     };
     const batch_d el = -erf_abs(l, pa), eh = erf_abs(h, pb);
     z_i = c * (eh - el);
-    mean_i = (pa - pb) / z_i;
-    m2_i = one + (l * pa - h * pb) / z_i;
-    c0_i = el;
     c1_i = one / (eh - el);
+    const batch_d iz = c1_i * batch_d(1.0 / std::sqrt(std::numbers::pi / 2));
+    mean_i = (pa - pb) * iz;
+    m2_i = one + (l * pa - h * pb) * iz;
+    c0_i = el;
   }
   if (xsimd::any(tail)) {
     const batch_d l = xsimd::max(lo, zero), h = xsimd::max(hi, l);
@@ -174,10 +175,11 @@ inline TruncatedStdBatch truncated_std_batch(batch_d al, batch_d be) {
     const batch_d xl = special::erfcx(l * is2);
     const batch_d xh = xsimd::any(need_h) ? xsimd::select(need_h, rr * special::erfcx(h * is2), zero) : zero;
     z_t = c * (xl - xh);
-    mean_t = -xsimd::expm1(d) / z_t;
-    m2_t = one + (l - h * rr) / z_t;
-    c0_t = one / xl;
-    c1_t = xl / (xl - xh);
+    c1_t = one / (xl - xh);
+    const batch_d iz = c1_t * batch_d(1.0 / std::sqrt(std::numbers::pi / 2));
+    mean_t = -xsimd::expm1(d) * iz;
+    m2_t = one + (l - h * rr) * iz;
+    c0_t = xl;
   }
   r.c0 = xsimd::select(tail, c0_t, c0_i);
   r.c1 = xsimd::select(tail, c1_t, c1_i);
@@ -217,17 +219,15 @@ class GridPosterior {
   // Per-thread scratch memory.
   struct Workspace {
     std::vector<double> astar, chi2, bound;   // per node
+    std::vector<double> blk_ub, blk_lb;       // exact: per block of nodes, bounds (see fit_exact)
+    std::vector<char> blk_done;
+    std::vector<std::size_t> blk_list;       // exact: evaluated blocks, ascending
     std::vector<std::size_t> kept;            // exact: nodes that enter the sums
     std::vector<double> w, ea, ea2;           // per kept node: weight, E[A], E[A^2]
     std::vector<double> feh_w, mr_w, ar_w;    // weight per track / distinct Mr / A_r grid value
     struct Kept {  // exact: per kept node A*, bound, standardised range, z, tc, CDF constants
-      std::vector<double> astar, bound, al, be, z, tc, c0, c1, wz, ec;  // wz = w / z, ec: see mixture_cdf
+      std::vector<double> astar, bound, al, be, z, tc, c0, c1, w, wz, ec;  // w padded with zeros, wz = w / z, ec: see mixture_cdf
     } kx;
-    struct Mixture {  // exact: the A_r mixture used for the quantiles
-      std::vector<double> w, astar, al, be, wz, tc, ec, c0, c1, tail, mir;  // wz = w / z
-      std::size_t n = 0;
-      double total = 0;
-    } mx;
   };
 
   GridPosterior(LocusModel model, const PriorMaps& priors, Extinction ext = {}, GridOptions opt = {})
@@ -251,6 +251,24 @@ class GridPosterior {
         prior_[k * Npad_ + n] = p;
         if (p > 0) logprior_[k * Npad_ + n] = std::log(p), ++nonzero_[k];
       }
+    // per block of `lanes` nodes: colour box (centre, half-width) and largest log prior per r bin
+    const std::size_t nb = Npad_ / lanes;
+    nbpad_ = simd::round_up<double>(nb);
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      blk_centre_[c].assign(nbpad_, 1e100);  // padding blocks: never evaluated
+      blk_half_[c].assign(nbpad_, 0.0);
+    }
+    blk_lpmax_.assign(PriorMaps::n_bins * nbpad_, -std::numeric_limits<double>::infinity());
+    for (std::size_t b = 0; b < nb; ++b) {
+      const std::size_t n0 = b * lanes, n1 = std::min(N_, n0 + lanes);
+      for (std::size_t c = 0; c < n_colours; ++c) {
+        const auto [lo, hi] = std::minmax_element(col_[c].begin() + n0, col_[c].begin() + n1);
+        blk_centre_[c][b] = 0.5 * (*lo + *hi);
+        blk_half_[c][b] = 0.5 * (*hi - *lo) * (1 + 1e-12);
+      }
+      for (std::size_t k = 0; k < PriorMaps::n_bins; ++k)
+        blk_lpmax_[k * nbpad_ + b] = *std::max_element(logprior_.begin() + k * Npad_ + n0, logprior_.begin() + k * Npad_ + n1);
+    }
     // distinct Mr values and each node's index among them (for the Mr quantiles)
     mr_values_.assign(model_.mr_data(), model_.mr_data() + N_);
     std::sort(mr_values_.begin(), mr_values_.end());
@@ -351,9 +369,21 @@ class GridPosterior {
     // [Fe/H] over the tracks, Mr over the distinct node Mr values (zero weights included)
     const auto& fv = model_.feh_values();
     const auto qf = photod_quantiles(fv, ws.feh_w, total);
-    ws.mr_w.assign(mr_values_.size(), 0.0);
-    for (std::size_t i = 0; i < K; ++i) ws.mr_w[mr_index_[ws.kept[i]]] += ws.w[i];
-    const auto qm = photod_quantiles(mr_values_, ws.mr_w, total);
+    // The distinct Mr values can be thousands; the scan only needs the kept nodes' index range
+    // [lo, hi] plus one value on each side (below it the CDF is 0; at hi + 1 it is 1), and mr_w
+    // is kept all zero between stars. Same sums in the same order as the full scan.
+    const std::size_t nm = mr_values_.size();
+    if (ws.mr_w.size() != nm) ws.mr_w.assign(nm, 0.0);
+    std::size_t lo = nm, hi = 0;
+    for (std::size_t i = 0; i < K; ++i) {
+      const std::size_t j = mr_index_[ws.kept[i]];
+      ws.mr_w[j] += ws.w[i];
+      lo = std::min(lo, j), hi = std::max(hi, j);
+    }
+    if (K == 0) lo = hi = 0;
+    lo = lo > 0 ? lo - 1 : 0;
+    hi = std::min(hi + 1, nm - 1);
+    const auto qm = photod_quantiles(std::span(mr_values_).subspan(lo, hi - lo + 1), std::span(ws.mr_w).subspan(lo, hi - lo + 1), total);
     s.q14[0] = qm[0], s.q50[0] = qm[1], s.q86[0] = qm[2];
     s.q14[1] = qf[0], s.q50[1] = qf[1], s.q86[1] = qf[2];
     if (mg) {
@@ -365,6 +395,7 @@ class GridPosterior {
       mg->p_mr.resize(mr_values_.size());
       for (std::size_t j = 0; j < mr_values_.size(); ++j) mg->p_mr[j] = ws.mr_w[j] / total;
     }
+    std::fill(ws.mr_w.begin() + static_cast<std::ptrdiff_t>(lo), ws.mr_w.begin() + static_cast<std::ptrdiff_t>(hi) + 1, 0.0);
   }
 
   // ---------------------------------------------------------------- brute force (photo-D)
@@ -463,7 +494,7 @@ class GridPosterior {
   void kept_moments(const Star& st, Workspace& ws, double tmax, double zref) const {
     const std::size_t K = ws.kept.size(), Kp = simd::round_up<double>(K);
     auto& a = ws.kx;
-    for (auto* v : {&a.astar, &a.bound, &a.al, &a.be, &a.z, &a.tc, &a.c0, &a.c1, &a.wz, &a.ec})
+    for (auto* v : {&a.astar, &a.bound, &a.al, &a.be, &a.z, &a.tc, &a.c0, &a.c1, &a.w, &a.wz, &a.ec})
       v->resize(Kp);
     for (std::size_t i = 0; i < Kp; ++i) {
       const std::size_t n = ws.kept[std::min(i, K - 1)];  // padding repeats the last node
@@ -479,9 +510,12 @@ class GridPosterior {
       const batch wz = xsimd::exp(batch::load_unaligned(a.bound.data() + i) - batch(tmax)) * batch(1.0 / zref);
       const batch w = wz * t.z;
       wz.store_unaligned(a.wz.data() + i);
+      w.store_unaligned(a.w.data() + i);
       // exp(tc²/2) where mixture_cdf may use it (tail nodes with tc² < 1), else 1
       const batch tc2 = t.tc * t.tc;
-      xsimd::select(tc2 < batch(1.0), xsimd::exp(batch(0.5) * xsimd::min(tc2, batch(1.0))), batch(1.0)).store_unaligned(a.ec.data() + i);
+      const auto near = tc2 < batch(1.0) && tc2 > batch(0.0);
+      (xsimd::any(near) ? xsimd::select(near, xsimd::exp(batch(0.5) * xsimd::min(tc2, batch(1.0))), batch(1.0)) : batch(1.0))
+          .store_unaligned(a.ec.data() + i);
       const batch ea = xsimd::fma(batch(sig), t.mean, as);
       const batch ea2 = xsimd::fma(as, as, batch(2.0 * sig) * as * t.mean) + batch(sig * sig) * t.m2;
       w.store_unaligned(ws.w.data() + i);
@@ -497,66 +531,142 @@ class GridPosterior {
     ws.w.resize(K), ws.ea.resize(K), ws.ea2.resize(K);
   }
 
+  // Pass 1 on the nodes n .. n+lanes-1 (SIMD): A* = b/a, chi2 at A clamped to [0, A_max] (the
+  // exact minimum over the prior range, by convexity) and bound = log(prior) - chi2_min/2.
+  // Returns the batch's chi2 minima; stores A* and bound.
+  batch exact_pass1(const Star& st, const double* lp, Workspace& ws, std::size_t n) const {
+    const auto& kc = ext_.colour_coefficients();
+    std::array<batch, n_colours> d;
+    batch b(0.0);
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      d[c] = batch(st.obs[c]) - batch::load_unaligned(col_[c].data() + n);
+      b = xsimd::fma(batch(st.kw[c]), d[c], b);
+    }
+    const batch as = b * batch(1.0 / st.a);
+    const batch ac = xsimd::min(xsimd::max(as, batch(0.0)), batch(st.amax));
+    batch m(0.0);
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      const batch r = xsimd::fnma(batch(kc[c]), ac, d[c]);
+      m = xsimd::fma(batch(st.w[c]) * r, r, m);
+    }
+    as.store_unaligned(ws.astar.data() + n);
+    (batch::load_unaligned(lp + n) - batch(0.5) * m).store_unaligned(ws.bound.data() + n);
+    return m;
+  }
+
   Summary fit_exact(const Star& st, Summary& s, Workspace& ws, Marginals* mg) const {
-    const double inv_a = 1.0 / st.a, sqa = std::sqrt(st.a);
+    const double sqa = std::sqrt(st.a);
     const double* lp = logprior_.data() + st.bin * Npad_;
     ws.astar.resize(Npad_), ws.bound.resize(Npad_);
-    // pass 1 (SIMD over nodes): A* = b/a, chi2 at A clamped to [0, A_max] (the exact minimum
-    // over the prior range, by convexity) and bound = log(prior) - chi2_min/2
+    // Blocks of `lanes` nodes are evaluated only if they can matter. For a block with colour box
+    // centre c and half-widths h, every node's chi2 >= (max(0, m - rho))^2 with m = the centre's
+    // minimum of sqrt(chi2) over [0, A_max] and rho = sqrt(sum_c w_c h_c^2) (triangle inequality
+    // in the error-weighted colour space), so its bound <= ub = max log prior - that / 2. A block
+    // is skipped if ub < T (the node threshold below, so all its nodes would be skipped anyway)
+    // and its chi2 lower bound >= the smallest chi2 found: results are identical to a full pass.
     const auto& kc = ext_.colour_coefficients();
-    batch vmin(std::numeric_limits<double>::infinity()), vmax(-std::numeric_limits<double>::infinity());
-    for (std::size_t n = 0; n < Npad_; n += lanes) {
-      std::array<batch, n_colours> d;
-      batch b(0.0);
-      for (std::size_t c = 0; c < n_colours; ++c) {
-        d[c] = batch(st.obs[c]) - batch::load_unaligned(col_[c].data() + n);
-        b = xsimd::fma(batch(st.kw[c]), d[c], b);
+    const std::size_t nb = Npad_ / lanes;
+    ws.blk_ub.resize(nbpad_), ws.blk_lb.resize(nbpad_);
+    ws.blk_done.assign(nb, 0);
+    {
+      const double* lpb = blk_lpmax_.data() + st.bin * nbpad_;
+      for (std::size_t b = 0; b < nbpad_; b += lanes) {
+        std::array<batch, n_colours> d;
+        batch bb(0.0), rho2(0.0);
+        for (std::size_t c = 0; c < n_colours; ++c) {
+          d[c] = batch(st.obs[c]) - batch::load_unaligned(blk_centre_[c].data() + b);
+          bb = xsimd::fma(batch(st.kw[c]), d[c], bb);
+          const batch h = batch::load_unaligned(blk_half_[c].data() + b);
+          rho2 = xsimd::fma(batch(st.w[c]) * h, h, rho2);
+        }
+        const batch ac = xsimd::min(xsimd::max(bb * batch(1.0 / st.a), batch(0.0)), batch(st.amax));
+        batch m(0.0);
+        for (std::size_t c = 0; c < n_colours; ++c) {
+          const batch r = xsimd::fnma(batch(kc[c]), ac, d[c]);
+          m = xsimd::fma(batch(st.w[c]) * r, r, m);
+        }
+        const batch gap = xsimd::max(xsimd::sqrt(m) - xsimd::sqrt(rho2), batch(0.0));
+        const batch lb = gap * gap * batch(1 - 1e-9);  // margin for rounding
+        lb.store_unaligned(ws.blk_lb.data() + b);
+        (batch::load_unaligned(lpb + b) - batch(0.5) * lb).store_unaligned(ws.blk_ub.data() + b);
       }
-      const batch as = b * batch(inv_a);
-      const batch ac = xsimd::min(xsimd::max(as, batch(0.0)), batch(st.amax));
-      batch m(0.0);
-      for (std::size_t c = 0; c < n_colours; ++c) {
-        const batch r = xsimd::fnma(batch(kc[c]), ac, d[c]);
-        m = xsimd::fma(batch(st.w[c]) * r, r, m);
-      }
-      const batch t = batch::load_unaligned(lp + n) - batch(0.5) * m;
-      as.store_unaligned(ws.astar.data() + n);
-      t.store_unaligned(ws.bound.data() + n);
-      vmin = xsimd::min(vmin, m);
-      vmax = xsimd::max(vmax, t);
     }
-    alignas(64) double tmp[lanes];
-    vmin.store_aligned(tmp);
-    double cmin = tmp[0];
-    for (std::size_t l = 1; l < lanes; ++l) cmin = std::min(cmin, tmp[l]);
-    vmax.store_aligned(tmp);
-    double tmax = tmp[0];
-    for (std::size_t l = 1; l < lanes; ++l) tmax = std::max(tmax, tmp[l]);
+    double cmin = std::numeric_limits<double>::infinity(), tmax = -std::numeric_limits<double>::infinity();
+    std::size_t ref = 0;
+    batch vmin(cmin);
+    auto evaluate = [&](std::size_t b) {
+      const std::size_t n = b * lanes;
+      vmin = xsimd::min(vmin, exact_pass1(st, lp, ws, n));
+      const batch t = batch::load_unaligned(ws.bound.data() + n);
+      if (xsimd::any(t >= batch(tmax)))  // the first node (lowest index) of the largest bound
+        for (std::size_t l = 0; l < lanes; ++l) {
+          const double tl = ws.bound[n + l];
+          if (tl > tmax || (tl == tmax && n + l < ref)) tmax = tl, ref = n + l;
+        }
+      ws.blk_done[b] = 1;
+    };
+    auto min_of = [&](batch v) {
+      alignas(64) double tmp[lanes];
+      v.store_aligned(tmp);
+      return *std::min_element(tmp, tmp + lanes);
+    };
+    // The reference node's exact weight (up to the common factor sigma_A):
+    // W_ref = exp(tmax) * z_ref, and the posterior total is at least W_ref.
+    // Any node's weight is at most exp(bound) * g_max / sigma_A with g_max = min(A_max,
+    // sqrt(2 pi) sigma_A) (the A integral of exp(-(chi2 - chi2_min)/2) over [0, A_max]).
+    const double gmax = std::min(st.amax * sqa, std::sqrt(2 * std::numbers::pi));
+    const double lognz = std::log(static_cast<double>(nonzero_[st.bin]));
+    auto z_of = [&](std::size_t n) { return detail::truncated_std(-ws.astar[n] * sqa, (st.amax - ws.astar[n]) * sqa).z; };
+    // Skipping every node with bound < T leaves out at most nonzero * exp(T) * g_max = eps * W_ref <= eps * total.
+    auto threshold = [&](double eps, double zref) { return tmax + std::log(zref) + std::log(eps) - lognz - std::log(gmax); };
+    // The most promising block first; then every block that can matter given it (a list in
+    // index order, built without branches). Evaluating more blocks can only raise tmax (so
+    // T) and lower cmin, which leaves the skipped ones skippable.
+    const std::size_t first = static_cast<std::size_t>(std::max_element(ws.blk_ub.begin(), ws.blk_ub.begin() + nb) - ws.blk_ub.begin());
+    evaluate(first);
+    cmin = min_of(vmin);
+    {
+      const double T = tmax > -std::numeric_limits<double>::infinity() ? threshold(opt_.skip_tolerance, z_of(ref)) : tmax;
+      ws.blk_list.resize(nb);
+      std::size_t k = 0;
+      const batch vT(T), vc(cmin);
+      for (std::size_t b0 = 0; b0 < nb; b0 += lanes) {
+        const auto skip = batch::load_unaligned(ws.blk_ub.data() + b0) < vT && batch::load_unaligned(ws.blk_lb.data() + b0) >= vc;
+        if (xsimd::all(skip)) continue;
+        for (std::size_t b = b0; b < std::min(nb, b0 + lanes); ++b) {
+          ws.blk_list[k] = b;
+          k += !(ws.blk_ub[b] < T && ws.blk_lb[b] >= cmin);
+        }
+      }
+      ws.blk_list.resize(k);
+      for (std::size_t b : ws.blk_list)  // (first is in the list: its ub >= tmax > T)
+        if (b != first) evaluate(b);
+    }
+    cmin = min_of(vmin);
     s.chi2_min = cmin;
     if (!(tmax > -std::numeric_limits<double>::infinity())) {
       s.status |= status::prior_zero | status::no_fit;
       return s;
     }
-    std::size_t ref = 0;
-    while (!xsimd::any(batch::load_unaligned(ws.bound.data() + ref) == batch(tmax))) ref += lanes;
-    while (ws.bound[ref] != tmax) ++ref;
-    // The reference node's exact weight (up to the common factor sigma_A):
-    // W_ref = exp(tmax) * z_ref, and the posterior total is at least W_ref.
-    const double zref = detail::truncated_std(-ws.astar[ref] * sqa, (st.amax - ws.astar[ref]) * sqa).z;
-    // Any node's weight is at most exp(bound) * g_max / sigma_A with g_max = min(A_max,
-    // sqrt(2 pi) sigma_A) (the A integral of exp(-(chi2 - chi2_min)/2) over [0, A_max]).
-    const double gmax = std::min(st.amax * sqa, std::sqrt(2 * std::numbers::pi));
-    const double lognz = std::log(static_cast<double>(nonzero_[st.bin]));
+    const double zref = z_of(ref);
     const std::array<double, 3> range{mr_range_, feh_range_, st.amax};
     double eps = opt_.skip_tolerance;
     for (int attempt = 0;; ++attempt) {
       // Skipping every node with bound < T leaves out at most
       // nonzero * exp(T) * g_max = eps * W_ref <= eps * total.
-      const double T = tmax + std::log(zref) + std::log(eps) - lognz - std::log(gmax);
+      const double T = threshold(eps, zref);
       ws.kept.resize(Npad_);
       std::size_t nk = 0;
       const batch vT(T);
-      for (std::size_t n = 0; n < Npad_; n += lanes) {
+      if (attempt > 0) {  // eps was tightened: T is lower, so more blocks may matter
+        for (std::size_t b = 0; b < nb; ++b)
+          if (!ws.blk_done[b] && !(ws.blk_ub[b] < T)) evaluate(b);
+        ws.blk_list.clear();
+        for (std::size_t b = 0; b < nb; ++b)
+          if (ws.blk_done[b]) ws.blk_list.push_back(b);
+      }
+      for (const std::size_t b : ws.blk_list) {
+        const std::size_t n = b * lanes;
         if (!xsimd::any(batch::load_unaligned(ws.bound.data() + n) >= vT)) continue;
         for (std::size_t l = 0; l < lanes; ++l) {  // branch-free; padding nodes have bound -inf
           ws.kept[nk] = n + l;
@@ -587,7 +697,7 @@ class GridPosterior {
       mg->ar.resize(nA), mg->p_ar.resize(nA);
       for (std::size_t j = 0; j < nA; ++j) {
         mg->ar[j] = static_cast<double>(j) * dA;
-        mg->p_ar[j] = mixture_cdf(st, ws, mg->ar[j])[1];
+        mg->p_ar[j] = mixture_cdf(st, ws, mg->ar[j], total)[1];
       }
     }
     finish(s);
@@ -608,12 +718,12 @@ class GridPosterior {
   // The A_r mixture at A: CDF, density and the density's derivative (SIMD over nodes).
   // One exp per node: E = exp(-(x² - tc²)/2) is the density's shape and, with t = |x|/√2,
   // Φ-type terms are E · erfcx(t) (Cody's rational, no exp), or erf(t) directly for small t.
-  std::array<double, 3> mixture_cdf(const Star& st, const Workspace& ws, double A) const {
-    const auto& m = ws.mx;
+  std::array<double, 3> mixture_cdf(const Star& st, const Workspace& ws, double A, double total) const {
+    const auto& m = ws.kx;  // padded to whole batches with zero-weight copies of the last node
     const double sqa = std::sqrt(st.a);
-    const batch one(1.0), split(special::erf_split);
+    const batch one(1.0), split(special::erf_split), zero(0.0);
     batch F(0.0), f(0.0), df(0.0);
-    for (std::size_t i = 0; i < m.n; i += lanes) {
+    for (std::size_t i = 0; i < m.w.size(); i += lanes) {
       const batch as = batch::load_unaligned(m.astar.data() + i);
       const batch al = batch::load_unaligned(m.al.data() + i), be = batch::load_unaligned(m.be.data() + i);
       const batch x = xsimd::min(xsimd::max((batch(A) - as) * batch(sqa), al), be);
@@ -624,16 +734,16 @@ class GridPosterior {
       const auto small = t <= split;
       const batch r = special::erf_or_erfcx(t);  // erf(t) if small, else erfcx(t)
       const batch ER = E * r;
-      const auto tail = batch::load_unaligned(m.tail.data() + i) != batch(0.0);
+      const auto mir = be <= zero, tail = mir || al >= zero;
       // interior (tc = 0, so E = exp(-t²)): erf(x/√2) = sign(x) (1 - E erfcx(t)), or erf_small
       const batch ef = xsimd::select(small, r, one - ER);
       const batch Fi = (xsimd::select(x < batch(0.0), -ef, ef) - batch::load_unaligned(m.c0.data() + i)) *
                        batch::load_unaligned(m.c1.data() + i);
-      // tail, in the mirrored variable y = |x| >= lo >= 0: rho = Q(y)/Q(lo) = E erfcx(t) c0, where for
+      // tail, in the mirrored variable y = |x| >= lo >= 0: G = (Q(lo) - Q(y)) / (Q(lo) - Q(hi)) with
+      // Q(y) = E erfcx(t) (c0 = Q(lo), c1 = 1/(Q(lo) - Q(hi))), where for
       // small t (so tc² <= 2t² < 1) E erfcx(t) = exp(tc²/2) (1 - erf(t)) = ec (1 - erf(t))
       const batch Q = xsimd::select(small, batch::load_unaligned(m.ec.data() + i) * (one - r), ER);
-      const batch G = (one - Q * batch::load_unaligned(m.c0.data() + i)) * batch::load_unaligned(m.c1.data() + i);
-      const auto mir = batch::load_unaligned(m.mir.data() + i) != batch(0.0);
+      const batch G = (batch::load_unaligned(m.c0.data() + i) - Q) * batch::load_unaligned(m.c1.data() + i);
       F = xsimd::fma(w, xsimd::select(tail, xsimd::select(mir, one - G, G), Fi), F);
       const batch wp = E * batch::load_unaligned(m.wz.data() + i);
       f += wp;
@@ -641,31 +751,11 @@ class GridPosterior {
       const auto inside = (x > al) && (x < be);
       df = xsimd::fnma(xsimd::select(inside, wp, batch(0.0)), x, df);
     }
-    return {xsimd::hadd(F) / m.total, xsimd::hadd(f) * sqa / m.total, xsimd::hadd(df) * st.a / m.total};
+    return {xsimd::hadd(F) / total, xsimd::hadd(f) * sqa / total, xsimd::hadd(df) * st.a / total};
   }
 
-  // A_r quantiles: invert the mixture CDF (Halley steps inside a bisection bracket). Nodes with
-  // less than 1e-15 of the total are left out of the CDF (this moves it by less than K * 1e-15).
+  // A_r quantiles: invert the mixture CDF (Halley steps inside a bisection bracket).
   void ar_quantiles(const Star& st, Workspace& ws, double total, Summary& s) const {
-    auto& m = ws.mx;
-    const auto& a = ws.kx;
-    const std::size_t K = ws.kept.size(), Kp = simd::round_up<double>(K);
-    for (auto* v : {&m.w, &m.astar, &m.al, &m.be, &m.wz, &m.tc, &m.ec, &m.c0, &m.c1, &m.tail, &m.mir}) v->resize(Kp);
-    m.total = 0;
-    std::size_t k = 0;
-    const double cut = 1e-15 * total;
-    for (std::size_t i = 0; i < K; ++i) {  // branch-free compaction
-      const double al = a.al[i], be = a.be[i];
-      m.w[k] = ws.w[i], m.astar[k] = a.astar[i], m.al[k] = al, m.be[k] = be;
-      m.wz[k] = a.wz[i], m.tc[k] = a.tc[i], m.ec[k] = a.ec[i], m.c0[k] = a.c0[i], m.c1[k] = a.c1[i];
-      m.mir[k] = be <= 0, m.tail[k] = al >= 0 || be <= 0;
-      const bool keep = ws.w[i] > cut;
-      m.total += keep ? ws.w[i] : 0.0;
-      k += keep;
-    }
-    m.n = k;
-    for (; k < simd::round_up<double>(m.n); ++k)  // padding: zero weight, a harmless interior range
-      m.w[k] = 0, m.astar[k] = 0, m.al[k] = -1, m.be[k] = 1, m.wz[k] = 0, m.tc[k] = 0, m.ec[k] = 1, m.c0[k] = 0, m.c1[k] = 1, m.mir[k] = 0, m.tail[k] = 0;
     std::array<double, 3>* qs[3] = {&s.q14, &s.q50, &s.q86};
     constexpr double zq[3] = {-1.0803193408149558, 0.0, 1.0803193408149558};
     const double tol = 1e-9 * (1 + st.amax);
@@ -674,7 +764,7 @@ class GridPosterior {
       const double level = quantile_levels[q];
       double hi = st.amax, A = std::clamp(s.mean[2] + zq[q] * s.sigma[2], lo, hi);
       for (int it = 0; it < 200; ++it) {
-        const auto [F0, f, df] = mixture_cdf(st, ws, A);
+        const auto [F0, f, df] = mixture_cdf(st, ws, A, total);
         const double F = F0 - level;
         // |F| <= 1e-13 is below the CDF's own rounding error (sum over ~10^2 nodes)
         if (std::abs(F) <= 1e-13) break;
@@ -697,7 +787,9 @@ class GridPosterior {
   LocusModel model_;
   Extinction ext_;
   GridOptions opt_;
-  std::size_t N_ = 0, Npad_ = 0;
+  std::size_t N_ = 0, Npad_ = 0, nbpad_ = 0;
+  std::array<std::vector<double>, n_colours> blk_centre_, blk_half_;
+  std::vector<double> blk_lpmax_;
   std::array<std::vector<double>, n_colours> col_;
   std::vector<double> prior_, logprior_;
   std::vector<std::size_t> nonzero_;
