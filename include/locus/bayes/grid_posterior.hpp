@@ -140,7 +140,7 @@ using batch_d = simd::batch<double>;
 // c0, c1 give the CDF: interior lanes F = (erf(x/sqrt2) - c0) c1; tail lanes (in the
 // mirrored variable y >= lo >= 0) G = (c0 - exp(-(y^2 - lo^2)/2) erfcx(y/sqrt2)) c1.
 struct TruncatedStdBatch {
-  batch_d z, mean, m2, tc, c0, c1;
+  batch_d z, mean, m2, m3, tc, c0, c1;  // m3 = E[t^3]
 };
 inline TruncatedStdBatch truncated_std_batch(batch_d al, batch_d be) {
   const batch_d zero(0.0), one(1.0), is2(1.0 / std::numbers::sqrt2), c(std::sqrt(std::numbers::pi / 2));
@@ -148,7 +148,7 @@ inline TruncatedStdBatch truncated_std_batch(batch_d al, batch_d be) {
   const batch_d lo = xsimd::select(mir, -be, al), hi = xsimd::select(mir, -al, be);
   const auto tail = lo >= zero;
   TruncatedStdBatch r;
-  batch_d z_i(1.0), mean_i(0.0), m2_i(1.0), z_t(1.0), mean_t(0.0), m2_t(1.0);
+  batch_d z_i(1.0), mean_i(0.0), m2_i(1.0), m3_i(0.0), z_t(1.0), mean_t(0.0), m2_t(1.0), m3_t(0.0);
   batch_d c0_i(0.0), c1_i(1.0), c0_t(1.0), c1_t(1.0);
   if (xsimd::any(!tail)) {
     const batch_d l = xsimd::min(lo, zero), h = xsimd::max(hi, zero);
@@ -164,6 +164,7 @@ inline TruncatedStdBatch truncated_std_batch(batch_d al, batch_d be) {
     const batch_d iz = c1_i * batch_d(1.0 / std::sqrt(std::numbers::pi / 2));
     mean_i = (pa - pb) * iz;
     m2_i = one + (l * pa - h * pb) * iz;
+    m3_i = batch_d(2.0) * mean_i + (l * l * pa - h * h * pb) * iz;  // E[t^3] = 2 E[t] + [t^2 phi] / Z
     c0_i = el;
   }
   if (xsimd::any(tail)) {
@@ -179,6 +180,7 @@ inline TruncatedStdBatch truncated_std_batch(batch_d al, batch_d be) {
     const batch_d iz = c1_t * batch_d(1.0 / std::sqrt(std::numbers::pi / 2));
     mean_t = -xsimd::expm1(d) * iz;
     m2_t = one + (l - h * rr) * iz;
+    m3_t = batch_d(2.0) * mean_t + (l * l - h * h * rr) * iz;
     c0_t = xl;
   }
   r.c0 = xsimd::select(tail, c0_t, c0_i);
@@ -187,6 +189,8 @@ inline TruncatedStdBatch truncated_std_batch(batch_d al, batch_d be) {
   const batch_d mean = xsimd::select(tail, mean_t, mean_i);
   r.mean = xsimd::select(mir, -mean, mean);
   r.m2 = xsimd::select(tail, m2_t, m2_i);
+  const batch_d m3 = xsimd::select(tail, m3_t, m3_i);
+  r.m3 = xsimd::select(mir, -m3, m3);
   r.tc = xsimd::select(tail, xsimd::select(mir, be, al), zero);
   return r;
 }
@@ -227,6 +231,7 @@ class GridPosterior {
     std::vector<double> feh_w, mr_w, ar_w;    // weight per track / distinct Mr / A_r grid value
     struct Kept {  // exact: per kept node A*, bound, standardised range, z, tc, CDF constants
       std::vector<double> astar, bound, al, be, z, tc, c0, c1, w, wz, ec;  // w padded with zeros, wz = w / z, ec: see mixture_cdf
+      std::vector<double> m1, m2, m3;  // E[t^k] of the standardised A_r, t = (A - A*) sqrt(a)
     } kx;
   };
 
@@ -494,7 +499,7 @@ class GridPosterior {
   void kept_moments(const Star& st, Workspace& ws, double tmax, double zref) const {
     const std::size_t K = ws.kept.size(), Kp = simd::round_up<double>(K);
     auto& a = ws.kx;
-    for (auto* v : {&a.astar, &a.bound, &a.al, &a.be, &a.z, &a.tc, &a.c0, &a.c1, &a.w, &a.wz, &a.ec})
+    for (auto* v : {&a.astar, &a.bound, &a.al, &a.be, &a.z, &a.tc, &a.c0, &a.c1, &a.w, &a.wz, &a.ec, &a.m1, &a.m2, &a.m3})
       v->resize(Kp);
     for (std::size_t i = 0; i < Kp; ++i) {
       const std::size_t n = ws.kept[std::min(i, K - 1)];  // padding repeats the last node
@@ -511,6 +516,9 @@ class GridPosterior {
       const batch w = wz * t.z;
       wz.store_unaligned(a.wz.data() + i);
       w.store_unaligned(a.w.data() + i);
+      t.mean.store_unaligned(a.m1.data() + i);
+      t.m2.store_unaligned(a.m2.data() + i);
+      t.m3.store_unaligned(a.m3.data() + i);
       // exp(tc²/2) where mixture_cdf may use it (tail nodes with tc² < 1), else 1
       const batch tc2 = t.tc * t.tc;
       const auto near = tc2 < batch(1.0) && tc2 > batch(0.0);
@@ -718,11 +726,11 @@ class GridPosterior {
   // The A_r mixture at A: CDF, density and the density's derivative (SIMD over nodes).
   // One exp per node: E = exp(-(x² - tc²)/2) is the density's shape and, with t = |x|/√2,
   // Φ-type terms are E · erfcx(t) (Cody's rational, no exp), or erf(t) directly for small t.
-  std::array<double, 3> mixture_cdf(const Star& st, const Workspace& ws, double A, double total) const {
+  std::array<double, 4> mixture_cdf(const Star& st, const Workspace& ws, double A, double total) const {
     const auto& m = ws.kx;  // padded to whole batches with zero-weight copies of the last node
     const double sqa = std::sqrt(st.a);
     const batch one(1.0), split(special::erf_split), zero(0.0);
-    batch F(0.0), f(0.0), df(0.0);
+    batch F(0.0), f(0.0), df(0.0), d2f(0.0);
     for (std::size_t i = 0; i < m.w.size(); i += lanes) {
       const batch as = batch::load_unaligned(m.astar.data() + i);
       const batch al = batch::load_unaligned(m.al.data() + i), be = batch::load_unaligned(m.be.data() + i);
@@ -747,11 +755,15 @@ class GridPosterior {
       F = xsimd::fma(w, xsimd::select(tail, xsimd::select(mir, one - G, G), Fi), F);
       const batch wp = E * batch::load_unaligned(m.wz.data() + i);
       f += wp;
-      // d pdf / dA = -sqrt(a) x pdf inside the range (x is clamped outside, where it is 0)
+      // d pdf / dA = -sqrt(a) x pdf and d² pdf / dA² = a (x² - 1) pdf inside the range (x is
+      // clamped outside, where the pdf is 0)
       const auto inside = (x > al) && (x < be);
-      df = xsimd::fnma(xsimd::select(inside, wp, batch(0.0)), x, df);
+      const batch wi = xsimd::select(inside, wp, zero);
+      df = xsimd::fnma(wi, x, df);
+      d2f = xsimd::fma(wi, xsimd::fms(x, x, one), d2f);
     }
-    return {xsimd::hadd(F) / total, xsimd::hadd(f) * sqa / total, xsimd::hadd(df) * st.a / total};
+    return {xsimd::hadd(F) / total, xsimd::hadd(f) * sqa / total, xsimd::hadd(df) * st.a / total,
+            xsimd::hadd(d2f) * st.a * sqa / total};
   }
 
   // A_r quantiles: invert the mixture CDF (Halley steps inside a bisection bracket).
@@ -759,20 +771,42 @@ class GridPosterior {
     std::array<double, 3>* qs[3] = {&s.q14, &s.q50, &s.q86};
     constexpr double zq[3] = {-1.0803193408149558, 0.0, 1.0803193408149558};
     const double tol = 1e-9 * (1 + st.amax);
+    // Start from the Cornish-Fisher expansion with the mixture's skewness g: A = mean +
+    // sigma (z + (z^2 - 1) g / 6). Third central moment per node about the mixture mean mu:
+    // E[(A - mu)^3] = d^3 + 3 d^2 s m1 + 3 d s^2 m2 + s^3 m3, d = A* - mu, s = 1/sqrt(a).
+    const double mu = s.mean[2], sd = s.sigma[2], sg = 1.0 / std::sqrt(st.a);
+    double gamma = 0;
+    {
+      const auto& a = ws.kx;
+      batch acc(0.0);
+      for (std::size_t i = 0; i < a.w.size(); i += lanes) {
+        const batch d = batch::load_unaligned(a.astar.data() + i) - batch(mu);
+        const batch c3 = d * d * d + batch(3 * sg) * d * d * batch::load_unaligned(a.m1.data() + i) +
+                         batch(3 * sg * sg) * d * batch::load_unaligned(a.m2.data() + i) +
+                         batch(sg * sg * sg) * batch::load_unaligned(a.m3.data() + i);
+        acc = xsimd::fma(batch::load_unaligned(a.w.data() + i), c3, acc);
+      }
+      if (sd > 0) gamma = std::clamp(xsimd::hadd(acc) / total / (sd * sd * sd), -2.0, 2.0);
+    }
     double lo = 0;
     for (std::size_t q = 0; q < 3; ++q) {
-      const double level = quantile_levels[q];
-      double hi = st.amax, A = std::clamp(s.mean[2] + zq[q] * s.sigma[2], lo, hi);
+      const double level = quantile_levels[q], z = zq[q];
+      double hi = st.amax, A = std::clamp(mu + sd * (z + (z * z - 1) * gamma / 6), lo, hi);
       for (int it = 0; it < 200; ++it) {
-        const auto [F0, f, df] = mixture_cdf(st, ws, A, total);
+        const auto [F0, f, df, d2f] = mixture_cdf(st, ws, A, total);
         const double F = F0 - level;
         // |F| <= 1e-13 is below the CDF's own rounding error (sum over ~10^2 nodes)
         if (std::abs(F) <= 1e-13) break;
         (F < 0 ? lo : hi) = A;
-        const double den = 2 * f * f - F * df;
-        double next = (f > 0 && den > 0) ? A - 2 * F * f / den : 0.5 * (lo + hi);
-        if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
-        const bool done = std::abs(next - A) < tol || hi - lo < tol;
+        // Householder's third-order step (quartic convergence) on F(A) - level, whose
+        // derivatives are the mixture density f and its derivatives df, d2f.
+        const double num = F * (6 * f * f - 3 * F * df), den = 6 * f * f * f - 6 * F * f * df + F * F * d2f;
+        double next = (f > 0 && den > 0) ? A - num / den : 0.5 * (lo + hi);
+        bool householder = true;
+        if (!(next > lo && next < hi)) next = 0.5 * (lo + hi), householder = false;
+        // A step e leaves an error ~ e^4 / sigma^3: after a step below 1e-4 sigma the quantile is
+        // good to ~1e-16 sigma; bisection steps need the bracket to close to tol.
+        const bool done = std::abs(next - A) < (householder ? std::max(tol, 1e-4 * sd) : tol) || hi - lo < tol;
         A = next;
         if (done) break;
       }
