@@ -119,14 +119,14 @@ TEST_CASE("grid_posterior: erfcx and truncated-normal moments against direct for
     const double al = cs[0], be = cs[1], tc = std::clamp(0.0, al, be);
     const int n = 20000;
     const double h = (be - al) / n;
-    long double z = 0, m1 = 0, m2 = 0;
+    long double z = 0, m1 = 0, m2 = 0, m3 = 0;
     for (int i = 0; i <= n; ++i) {
       const double t = al + i * h;
       const double w = (i == 0 || i == n) ? 1 : (i % 2 ? 4 : 2);
       const long double f = std::exp(-0.5L * (t * t - tc * tc));
-      z += w * f, m1 += w * f * t, m2 += w * f * t * t;
+      z += w * f, m1 += w * f * t, m2 += w * f * t * t, m3 += w * f * t * t * t;
     }
-    z *= h / 3, m1 *= h / 3, m2 *= h / 3;
+    z *= h / 3, m1 *= h / 3, m2 *= h / 3, m3 *= h / 3;
     const auto s = detail::truncated_std(al, be);
     CHECK(s.z == doctest::Approx(static_cast<double>(z)).epsilon(1e-10));
     CHECK(s.mean == doctest::Approx(static_cast<double>(m1 / z)).epsilon(1e-9));
@@ -135,6 +135,7 @@ TEST_CASE("grid_posterior: erfcx and truncated-normal moments against direct for
     CHECK(sb.z.get(0) == doctest::Approx(s.z).epsilon(1e-11));
     CHECK(sb.mean.get(0) == doctest::Approx(s.mean).epsilon(1e-11));
     CHECK(sb.m2.get(0) == doctest::Approx(s.m2).epsilon(1e-11));
+    CHECK(sb.m3.get(0) == doctest::Approx(static_cast<double>(m3 / z)).epsilon(1e-9));
     CHECK(sb.tc.get(0) == tc);
     // the CDF at the middle of the range against the Simpson half-integral
     const double mid = 0.5 * (al + be);
