@@ -256,8 +256,8 @@ class GridPosterior {
         prior_[k * Npad_ + n] = p;
         if (p > 0) logprior_[k * Npad_ + n] = std::log(p), ++nonzero_[k];
       }
-    // per block of `lanes` nodes: colour box (centre, half-width) and largest log prior per r bin
-    const std::size_t nb = Npad_ / lanes;
+    // per block of block_nodes nodes: colour box (centre, half-width) and largest log prior per r bin
+    const std::size_t nb = (Npad_ + block_nodes - 1) / block_nodes;
     nbpad_ = simd::round_up<double>(nb);
     for (std::size_t c = 0; c < n_colours; ++c) {
       blk_centre_[c].assign(nbpad_, 1e100);  // padding blocks: never evaluated
@@ -265,7 +265,7 @@ class GridPosterior {
     }
     blk_lpmax_.assign(PriorMaps::n_bins * nbpad_, -std::numeric_limits<double>::infinity());
     for (std::size_t b = 0; b < nb; ++b) {
-      const std::size_t n0 = b * lanes, n1 = std::min(N_, n0 + lanes);
+      const std::size_t n0 = b * block_nodes, n1 = std::min(N_, n0 + block_nodes);
       for (std::size_t c = 0; c < n_colours; ++c) {
         const auto [lo, hi] = std::minmax_element(col_[c].begin() + n0, col_[c].begin() + n1);
         blk_centre_[c][b] = 0.5 * (*lo + *hi);
@@ -566,14 +566,14 @@ class GridPosterior {
     const double sqa = std::sqrt(st.a);
     const double* lp = logprior_.data() + st.bin * Npad_;
     ws.astar.resize(Npad_), ws.bound.resize(Npad_);
-    // Blocks of `lanes` nodes are evaluated only if they can matter. For a block with colour box
+    // Blocks of block_nodes nodes are evaluated only if they can matter. For a block with colour box
     // centre c and half-widths h, every node's chi2 >= (max(0, m - rho))^2 with m = the centre's
     // minimum of sqrt(chi2) over [0, A_max] and rho = sqrt(sum_c w_c h_c^2) (triangle inequality
     // in the error-weighted colour space), so its bound <= ub = max log prior - that / 2. A block
     // is skipped if ub < T (the node threshold below, so all its nodes would be skipped anyway)
     // and its chi2 lower bound >= the smallest chi2 found: results are identical to a full pass.
     const auto& kc = ext_.colour_coefficients();
-    const std::size_t nb = Npad_ / lanes;
+    const std::size_t nb = (Npad_ + block_nodes - 1) / block_nodes;
     ws.blk_ub.resize(nbpad_), ws.blk_lb.resize(nbpad_);
     ws.blk_done.assign(nb, 0);
     {
@@ -603,14 +603,15 @@ class GridPosterior {
     std::size_t ref = 0;
     batch vmin(cmin);
     auto evaluate = [&](std::size_t b) {
-      const std::size_t n = b * lanes;
-      vmin = xsimd::min(vmin, exact_pass1(st, lp, ws, n));
-      const batch t = batch::load_unaligned(ws.bound.data() + n);
-      if (xsimd::any(t >= batch(tmax)))  // the first node (lowest index) of the largest bound
-        for (std::size_t l = 0; l < lanes; ++l) {
-          const double tl = ws.bound[n + l];
-          if (tl > tmax || (tl == tmax && n + l < ref)) tmax = tl, ref = n + l;
-        }
+      for (std::size_t n = b * block_nodes; n < std::min(Npad_, (b + 1) * block_nodes); n += lanes) {
+        vmin = xsimd::min(vmin, exact_pass1(st, lp, ws, n));
+        const batch t = batch::load_unaligned(ws.bound.data() + n);
+        if (xsimd::any(t >= batch(tmax)))  // the first node (lowest index) of the largest bound
+          for (std::size_t l = 0; l < lanes; ++l) {
+            const double tl = ws.bound[n + l];
+            if (tl > tmax || (tl == tmax && n + l < ref)) tmax = tl, ref = n + l;
+          }
+      }
       ws.blk_done[b] = 1;
     };
     auto min_of = [&](batch v) {
@@ -673,14 +674,14 @@ class GridPosterior {
         for (std::size_t b = 0; b < nb; ++b)
           if (ws.blk_done[b]) ws.blk_list.push_back(b);
       }
-      for (const std::size_t b : ws.blk_list) {
-        const std::size_t n = b * lanes;
-        if (!xsimd::any(batch::load_unaligned(ws.bound.data() + n) >= vT)) continue;
-        for (std::size_t l = 0; l < lanes; ++l) {  // branch-free; padding nodes have bound -inf
-          ws.kept[nk] = n + l;
-          nk += ws.bound[n + l] >= T;
+      for (const std::size_t b : ws.blk_list)
+        for (std::size_t n = b * block_nodes; n < std::min(Npad_, (b + 1) * block_nodes); n += lanes) {
+          if (!xsimd::any(batch::load_unaligned(ws.bound.data() + n) >= vT)) continue;
+          for (std::size_t l = 0; l < lanes; ++l) {  // branch-free; padding nodes have bound -inf
+            ws.kept[nk] = n + l;
+            nk += ws.bound[n + l] >= T;
+          }
         }
-      }
       ws.kept.resize(nk);
       kept_moments(st, ws, tmax, zref);
       const double total = std::accumulate(ws.w.begin(), ws.w.end(), 0.0);
@@ -822,6 +823,8 @@ class GridPosterior {
   Extinction ext_;
   GridOptions opt_;
   std::size_t N_ = 0, Npad_ = 0, nbpad_ = 0;
+  static constexpr std::size_t block_nodes = 8;  // nodes per skipping block (whole SIMD batches)
+  static_assert(block_nodes % lanes == 0);
   std::array<std::vector<double>, n_colours> blk_centre_, blk_half_;
   std::vector<double> blk_lpmax_;
   std::array<std::vector<double>, n_colours> col_;
