@@ -421,6 +421,34 @@ TEST_CASE("grid_posterior: exact mode vs photo-D's grid on the 3,981 Stripe 82 s
   CHECK(df[2].back() < 0.1);
 }
 
+TEST_CASE("grid_posterior: skipping blocks of nodes changes nothing (S82 stars)") {
+  const std::string dir = std::string(LOCUS_SHARED_DATA) + "/photod/";
+  if (!std::filesystem::exists(dir + "s82/s82_calibstars.csv")) {
+    MESSAGE("shared S82 data not found; skipped");
+    return;
+  }
+  auto all = s82_stars(dir);
+  std::vector<Observation> stars;
+  for (std::size_t i = 0; i < all.size(); i += 10 * s82_stride) stars.push_back(all[i]);
+  const auto model = LocusModel::load(dir + "locus/SDSSDSEDlocus_10Gyr.txt", {.t_step = 10});
+  const auto priors = PriorMaps::load_csv(dir + "s82/priors_s82_pix0.csv");
+  GridOptions full;
+  full.skip_blocks = false;
+  const auto a = GridPosterior(model, priors).fit_catalog(stars, 1);
+  const auto b = GridPosterior(model, priors, {}, full).fit_catalog(stars, 1);
+  for (std::size_t i = 0; i < stars.size(); ++i) {
+    CAPTURE(i);
+    CHECK(a[i].nodes_used == b[i].nodes_used);
+    CHECK(a[i].chi2_min == b[i].chi2_min);
+    for (int p = 0; p < 3; ++p) {
+      CHECK(a[i].mean[p] == b[i].mean[p]);
+      CHECK(a[i].sigma[p] == b[i].sigma[p]);
+      CHECK(a[i].q14[p] == b[i].q14[p]);
+      CHECK(a[i].q86[p] == b[i].q86[p]);
+    }
+  }
+}
+
 TEST_CASE("grid_posterior: marginal posteriors are normalised and reproduce the summaries") {
   const auto m = small_model();
   const auto pri = bump_prior();

@@ -62,6 +62,9 @@ struct GridOptions {
   double chi2_max = 100.0;
   // Give no weight to plateau nodes (copies padding a track to the full t range).
   bool exclude_plateau = false;
+  // exact: skip blocks of 8 nodes by a colour-box bound before computing their chi2. The
+  // kept nodes and all summaries are identical either way (docs/bayes.md); false is for checks.
+  bool skip_blocks = true;
 };
 
 // One star: r magnitude (selects the prior bin), colours u-g, g-r, r-i, i-z with their errors,
@@ -641,10 +644,10 @@ class GridPosterior {
       const batch vT(T), vc(cmin);
       for (std::size_t b0 = 0; b0 < nb; b0 += lanes) {
         const auto skip = batch::load_unaligned(ws.blk_ub.data() + b0) < vT && batch::load_unaligned(ws.blk_lb.data() + b0) >= vc;
-        if (xsimd::all(skip)) continue;
+        if (xsimd::all(skip) && opt_.skip_blocks) continue;
         for (std::size_t b = b0; b < std::min(nb, b0 + lanes); ++b) {
           ws.blk_list[k] = b;
-          k += !(ws.blk_ub[b] < T && ws.blk_lb[b] >= cmin);
+          k += !(ws.blk_ub[b] < T && ws.blk_lb[b] >= cmin && opt_.skip_blocks);
         }
       }
       ws.blk_list.resize(k);
