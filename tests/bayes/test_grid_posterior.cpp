@@ -241,6 +241,64 @@ TEST_CASE("grid_posterior: exact mode is the limit of the A_r grid (step 1e-4) a
   }
 }
 
+TEST_CASE("grid_posterior: exact A_r quantiles invert the marginal CDF to 1e-7 sigma (Simpson reference)") {
+  // Reference written from the formula: the A_r density sum_n prior_n exp(-chi2_n(A)/2) on a
+  // grid of 20,000 intervals over [0, A_max], its CDF by cumulative Simpson at even points,
+  // inverted by bisection and linear interpolation between them.
+  const auto m = small_model(15, 5);
+  const auto pri = bump_prior();
+  const GridPosterior g(m, pri);
+  const Extinction ext;
+  locus::Rng rng(21);
+  for (int k = 0; k < 6; ++k) {
+    const std::size_t node = rng.uniform_index(m.size());
+    const auto o = star_from(m, node, k == 0 ? 0.0 : (k == 1 ? 0.45 : rng.uniform(0.0, 0.3)), 0.02 + 0.01 * k, 0.23, &rng);
+    const auto s = g.fit(o);
+    REQUIRE(s.ok());
+    const int bin = PriorMaps::bin_index(o.r);
+    const double amax = 1.3 * o.ar_sfd + 0.1;
+    const std::size_t N = 20000;
+    const double h = amax / N;
+    std::vector<double> dens(N + 1);
+    double shift = 1e300;
+    for (std::size_t n = 0; n < m.size(); ++n)
+      for (double A : {0.0, amax}) {
+        double x = 0;
+        for (std::size_t c = 0; c < 4; ++c) {
+          const double r = (o.colour[c] - m.colour(c, n) - ext.colour_coefficient(c) * A) / o.error[c];
+          x += r * r;
+        }
+        shift = std::min(shift, x);
+      }
+    for (std::size_t j = 0; j <= N; ++j) {
+      const double A = j * h;
+      double d = 0;
+      for (std::size_t n = 0; n < m.size(); ++n) {
+        double x = 0;
+        for (std::size_t c = 0; c < 4; ++c) {
+          const double r = (o.colour[c] - m.colour(c, n) - ext.colour_coefficient(c) * A) / o.error[c];
+          x += r * r;
+        }
+        d += pri.density(bin, m.mr(n), m.feh(n)) * std::exp(-0.5 * (x - shift));
+      }
+      dens[j] = d;
+    }
+    std::vector<double> cdf(N / 2 + 1, 0.0);  // at A = 2 i h
+    for (std::size_t i = 1; i <= N / 2; ++i) cdf[i] = cdf[i - 1] + h / 3 * (dens[2 * i - 2] + 4 * dens[2 * i - 1] + dens[2 * i]);
+    for (auto& c : cdf) c /= cdf.back();
+    auto quantile = [&](double q) {
+      const std::size_t i = static_cast<std::size_t>(std::lower_bound(cdf.begin(), cdf.end(), q) - cdf.begin());
+      if (i == 0) return 0.0;
+      return 2 * h * (static_cast<double>(i - 1) + (q - cdf[i - 1]) / (cdf[i] - cdf[i - 1]));
+    };
+    CAPTURE(k);
+    CAPTURE(s.sigma[2]);
+    CHECK(std::abs(s.q14[2] - quantile(quantile_levels[0])) < 1e-7 * s.sigma[2]);
+    CHECK(std::abs(s.q50[2] - quantile(quantile_levels[1])) < 1e-7 * s.sigma[2]);
+    CHECK(std::abs(s.q86[2] - quantile(quantile_levels[2])) < 1e-7 * s.sigma[2]);
+  }
+}
+
 TEST_CASE("grid_posterior: a star made from a node at high S/N recovers the node") {
   const auto m = LocusModel::builtin();
   const GridPosterior g(m, PriorMaps::flat());
