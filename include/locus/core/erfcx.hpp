@@ -28,17 +28,17 @@ template <class M>
 inline bool any_of(const M& m) {
   return xsimd::any(m);
 }
-}  // namespace detail
 template <class V>
-inline V xsimd_min(V a, V b) {
+inline V min_of(V a, V b) {
   if constexpr (std::is_arithmetic_v<V>) return a < b ? a : b;
   else return xsimd::min(a, b);
 }
 template <class V>
-inline V xsimd_abs(V a) {
+inline V abs_of(V a) {
   if constexpr (std::is_arithmetic_v<V>) return a < 0 ? -a : a;
   else return xsimd::abs(a);
 }
+}  // namespace detail
 
 // erf(t) where t <= 0.46875 and erfcx(t) where t > 0.46875, for t >= 0, with a single division
 // (the three rational forms are evaluated for every lane and the numerator and denominator
@@ -63,14 +63,14 @@ inline V erf_or_erfcx(V t) {
                            6.05183413124413191e-2, 2.33520497626869185e-3};
   constexpr double inv_sqrt_pi = 0.56418958354775628695;
   // small: erf(t) = t (a4 s⁴ + a0 s³ + a1 s² + a2 s + a3) / (s⁴ + b0 s³ + b1 s² + b2 s + b3)
-  const V ts = xsimd_min(t, V(erf_split)), ss = ts * ts;
+  const V ts = detail::min_of(t, V(erf_split)), ss = ts * ts;
   V ns = V(a[4]), ds = V(1.0);
   for (int i = 0; i < 4; ++i) {
     ns = ns * ss + V(a[i]);
     ds = ds * ss + V(i < 3 ? b[i] : b[3]);
   }
   // mid: erfcx(t) = (c8 t⁸ + c0 t⁷ + ... + c7) / (t⁸ + d0 t⁷ + ... + d7)
-  const V tm = xsimd_min(t, V(4.0));
+  const V tm = detail::min_of(t, V(4.0));
   V nm = V(c[8]), dm = V(1.0);
   for (int i = 0; i < 8; ++i) {
     nm = nm * tm + V(c[i]);
@@ -78,7 +78,7 @@ inline V erf_or_erfcx(V t) {
   }
   // far: erfcx(t) = (1/√π - N/(s D)) / t = (s D/√π - N) / (t s D); s is capped at 1e16 (beyond,
   // erfcx(t) t is constant to rounding, and the final 1/t keeps the exact t)
-  const V sf = xsimd_min(t * t, V(1e16));
+  const V sf = detail::min_of(t * t, V(1e16));
   // N = p4 s⁵ + p3 s⁴ + p2 s³ + p1 s² + p0 s + p5,  D = q4 s⁵ + q3 s⁴ + q2 s³ + q1 s² + q0 s + 1
   V nf = V(p[4]), df = V(q[4]);
   for (int i = 3; i >= 0; --i) {
@@ -97,7 +97,7 @@ inline V erf_or_erfcx(V t) {
 // erf(t) for |t| <= 0.46875.
 template <class V>
 inline V erf_small(V t) {
-  const V r = erf_or_erfcx(xsimd_abs(t));
+  const V r = erf_or_erfcx(detail::abs_of(t));
   return simd::select(t < V(0.0), -r, r);
 }
 
