@@ -2,6 +2,7 @@
 //
 //   hyperband_paper [--R 81] [--eta 3] [--train 7500] [--val 2500] [--threads 2] [--seed 1]
 //                   [--max-layers 10] [--max-units 50] [--journal FILE] [--json FILE]
+//                   [--keep-optimizer]
 //
 // Space (tune::architecture_space): 1-10 hidden layers, 1-50 units and one of the 12
 // nn::paper_activations per layer, followed by the 6-unit linear output of the moments
@@ -17,9 +18,10 @@
 // The loss of a trial is its best validation loss so far.
 //
 // Promoted trials resume: the network (with its best weights) and the learning rate the
-// schedule had reached are kept in the trial's checkpoint and training continues for the
-// extra epochs only. nn::fit resets Adam's moment estimates at the start of every call, so
-// those restart at each rung (the weights and the learning rate do not).
+// schedule had reached are kept in the trial's checkpoint, and training continues for the
+// extra epochs only. Adam's moments restart at each rung by default, as in Keras Tuner (its
+// checkpoints hold the weights only); --keep-optimizer keeps them too
+// (FitOptions::reset_optimizer = false). ReduceOnPlateau's patience counter starts afresh.
 // Trials of a rung train in parallel, one per thread; each training is single-threaded.
 // Prints the schedule, the winner, the leaderboard, the models trained, the epochs actually
 // trained and the wall time; --json writes the same figures for bench/hyperband_vs_optuna.py.
@@ -52,6 +54,7 @@ using paper_search::layers_of;
 struct Checkpoint {
   nn::DynamicStack<nn::paper_activations> net;
   double learning_rate = 0.01;
+  nn::Adam adam{};
 };
 
 }  // namespace
@@ -61,8 +64,13 @@ int main(int argc, char** argv) {
   std::size_t n_train = 7500, n_val = 2500, threads = 2, max_layers = 10, max_units = 50;
   std::uint64_t seed = 1;
   std::string journal, json_out;
+  bool keep_optimizer = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--keep-optimizer") {
+      keep_optimizer = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       std::fprintf(stderr, "missing value after %s\n", a.c_str());
       return 2;
@@ -105,7 +113,8 @@ int main(int argc, char** argv) {
     if (!st.checkpoint.has_value()) st.checkpoint.emplace<Checkpoint>(Checkpoint{{10, layers_of(c), st.rng.split(1)}, 0.01});
     auto& ck = std::any_cast<Checkpoint&>(st.checkpoint);
     const auto epochs = static_cast<std::size_t>(std::llround(budget - st.previous_budget));
-    nn::Adam adam{.learning_rate = ck.learning_rate};
+    const bool resumed = st.previous_budget > 0;
+    ck.adam.learning_rate = ck.learning_rate;
     nn::ReduceOnPlateau plateau{.factor = 0.9};
     nn::FitOptions fo;
     fo.epochs = std::max<std::size_t>(1, epochs);
@@ -113,7 +122,8 @@ int main(int argc, char** argv) {
     fo.patience = 0;  // Hyperband decides when to stop
     fo.seed = st.rng.split(2)();
     fo.threads = 1;
-    const auto h = nn::fit(ck.net, loss, adam, plateau, train_data, val_data, fo);
+    fo.reset_optimizer = !(resumed && keep_optimizer);
+    const auto h = nn::fit(ck.net, loss, ck.adam, plateau, train_data, val_data, fo);
     epochs_trained += h.epochs();
     if (!h.learning_rate.empty()) ck.learning_rate = h.learning_rate.back();
     if (!std::isfinite(h.best_loss)) ++diverged;

@@ -141,6 +141,38 @@ TEST_CASE("fit: bit-identical weights and History with 1 and 2 threads (determin
   CHECK(snapshot(net) != w1);
 }
 
+TEST_CASE("fit: reset_optimizer = false continues Adam's state (3 + 2 epochs = 5 epochs)") {
+  Rng rng(11);
+  Matrix<double> x, y;
+  linear_problem(400, rng, x, y);
+  const auto init = Stack(Dense<Linear, double>(3, 2, rng));
+  FitOptions o{.epochs = 5, .batch_size = 100, .patience = 0, .seed = 1, .shuffle = false};
+  auto once = init;
+  Adam a1{.learning_rate = 0.01};
+  Constant k1;
+  const auto h = fit(once, Mse{}, a1, k1, {x, y}, {}, o);
+  REQUIRE(h.best_epoch == 4);  // the loss falls every epoch, so no earlier weights are restored
+  auto twice = init;
+  Adam a2{.learning_rate = 0.01};
+  Constant k2;
+  o.epochs = 3;
+  fit(twice, Mse{}, a2, k2, {x, y}, {}, o);
+  o.epochs = 2;
+  o.reset_optimizer = false;
+  fit(twice, Mse{}, a2, k2, {x, y}, {}, o);
+  CHECK(a2.steps == 20);
+  CHECK(snapshot(twice) == snapshot(once));
+  // with the default reset, Adam's bias correction restarts and the weights differ
+  auto reset = init;
+  Adam a3{.learning_rate = 0.01};
+  o.epochs = 3;
+  o.reset_optimizer = true;
+  fit(reset, Mse{}, a3, k2, {x, y}, {}, o);
+  o.epochs = 2;
+  fit(reset, Mse{}, a3, k2, {x, y}, {}, o);
+  CHECK(snapshot(reset) != snapshot(once));
+}
+
 TEST_CASE("fit: the best epoch's weights are restored, whatever ends training") {
   Rng rng(4);
   Matrix<float> x, y, xv, yv;

@@ -9,8 +9,9 @@
 //    the starting point; fit() does not re-initialise them.
 //  - loss: any loss of losses.hpp (gradient(pred, target, grad) and value(pred, target)).
 //  - optimizer / schedule: policies of optimizers.hpp / schedules.hpp. fit() resets the
-//    optimizer, starts the schedule from optimizer.learning_rate and asks it for the rate of
-//    every step; the schedule sees the monitored loss after every epoch.
+//    optimizer (unless options.reset_optimizer is false), starts the schedule from
+//    optimizer.learning_rate and asks it for the rate of every step; the schedule sees the
+//    monitored loss after every epoch.
 //  - train / validation: Data{inputs, targets}, batch-major, not copied (they must outlive
 //    the call). An empty validation Data means the training loss is monitored instead.
 //  - Each epoch visits the training rows in an order shuffled by Rng(seed).split(epoch),
@@ -77,6 +78,9 @@ struct FitOptions {
   std::vector<double> input_noise{};  // per-column σ of the augmentation noise
   MissingPolicy missing = MissingPolicy::reject;
   MissingValues* imputer_out = nullptr;  // receives the imputer under impute_and_mask
+  // false: keep the optimizer's state (Adam's moments and step count) from an earlier call,
+  // e.g. when a Hyperband trial promoted to a larger budget continues training.
+  bool reset_optimizer = true;
 };
 
 namespace detail {
@@ -185,7 +189,7 @@ History fit(Net& net, const LossT& loss, Opt& optimizer, Sched& schedule, const 
   for (auto p : params) best.emplace_back(p.begin(), p.end());
 
   History h;
-  optimizer.reset();
+  if (options.reset_optimizer) optimizer.reset();
   schedule.start(optimizer.learning_rate, options.epochs * batches);
   const Rng base(options.seed);
   if (detail::notify_all(TrainBegin{options.epochs, batches, n, validation.rows()}, callbacks...)) {
