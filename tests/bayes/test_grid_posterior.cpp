@@ -485,7 +485,7 @@ TEST_CASE("grid_posterior: skipping blocks of nodes changes nothing (S82 stars)"
     MESSAGE("shared S82 data not found; skipped");
     return;
   }
-  auto all = s82_stars(dir);
+  const auto all = s82_stars(dir);
   std::vector<Observation> stars;
   for (std::size_t i = 0; i < all.size(); i += 10 * s82_stride) stars.push_back(all[i]);
   const auto model = LocusModel::load(dir + "locus/SDSSDSEDlocus_10Gyr.txt", {.t_step = 10});

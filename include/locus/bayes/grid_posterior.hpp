@@ -232,8 +232,8 @@ class GridPosterior {
     std::vector<std::size_t> kept;            // exact: nodes that enter the sums
     std::vector<double> w, ea, ea2;           // per kept node: weight, E[A], E[A^2]
     std::vector<double> feh_w, mr_w, ar_w;    // weight per track / distinct Mr / A_r grid value
-    struct Kept {  // exact: per kept node A*, bound, standardised range, z, tc, CDF constants
-      std::vector<double> astar, bound, al, be, z, tc, c0, c1, w, wz, ec;  // w padded with zeros, wz = w / z, ec: see mixture_cdf
+    struct Kept {  // exact: per kept node A*, bound, standardised range, tc, CDF constants, weights
+      std::vector<double> astar, bound, al, be, tc, c0, c1, w, wz, ec;  // w padded with zeros, wz = w / z, ec: see mixture_cdf
       std::vector<double> m1, m2, m3;  // E[t^k] of the standardised A_r, t = (A - A*) sqrt(a)
     } kx;
   };
@@ -502,7 +502,7 @@ class GridPosterior {
   void kept_moments(const Star& st, Workspace& ws, double tmax, double zref) const {
     const std::size_t K = ws.kept.size(), Kp = simd::round_up<double>(K);
     auto& a = ws.kx;
-    for (auto* v : {&a.astar, &a.bound, &a.al, &a.be, &a.z, &a.tc, &a.c0, &a.c1, &a.w, &a.wz, &a.ec, &a.m1, &a.m2, &a.m3})
+    for (auto* v : {&a.astar, &a.bound, &a.al, &a.be, &a.tc, &a.c0, &a.c1, &a.w, &a.wz, &a.ec, &a.m1, &a.m2, &a.m3})
       v->resize(Kp);
     for (std::size_t i = 0; i < Kp; ++i) {
       const std::size_t n = ws.kept[std::min(i, K - 1)];  // padding repeats the last node
@@ -534,7 +534,6 @@ class GridPosterior {
       ea2.store_unaligned(ws.ea2.data() + i);
       al.store_unaligned(a.al.data() + i);
       be.store_unaligned(a.be.data() + i);
-      t.z.store_unaligned(a.z.data() + i);
       t.tc.store_unaligned(a.tc.data() + i);
       t.c0.store_unaligned(a.c0.data() + i);
       t.c1.store_unaligned(a.c1.data() + i);

@@ -135,6 +135,18 @@ inline void cholesky_column_rows(double* a, std::size_t ld, std::size_t j, std::
   for (std::size_t b = 0; b < NB; ++b) acc[b].store_unaligned(cj + b * W);
 }
 
+// Column j once its updates are in: L(j,j) = sqrt, the rows below divided by it. False if the
+// pivot is not positive and finite (the matrix is not positive definite).
+inline bool cholesky_scale_column(double* cj, std::size_t j, std::size_t n) {
+  const double ajj = cj[j];
+  if (!(ajj > 0) || !std::isfinite(ajj)) return false;
+  const double ljj = std::sqrt(ajj);
+  cj[j] = ljj;
+  const double inv = 1.0 / ljj;
+  for (std::size_t i = j + 1; i < n; ++i) cj[i] *= inv;
+  return true;
+}
+
 inline bool cholesky(double* a, std::size_t n, std::size_t ld) {
   const bool wide = ld >= padded_ld(n);
   if (wide) {  // left-looking: column j from all earlier columns, 8 batches of rows in registers
@@ -152,24 +164,13 @@ inline bool cholesky(double* a, std::size_t n, std::size_t ld) {
           default: cholesky_column_rows<8>(a, ld, j, r0); break;
         }
       }
-      double* cj = a + j * ld;
-      const double ajj = cj[j];
-      if (!(ajj > 0) || !std::isfinite(ajj)) return false;
-      const double ljj = std::sqrt(ajj);
-      cj[j] = ljj;
-      const double inv = 1.0 / ljj;
-      for (std::size_t i = j + 1; i < n; ++i) cj[i] *= inv;
+      if (!cholesky_scale_column(a + j * ld, j, n)) return false;
     }
     return true;
   }
-  for (std::size_t j = 0; j < n; ++j) {
+  for (std::size_t j = 0; j < n; ++j) {  // right-looking, for unpadded matrices
     double* cj = a + j * ld;
-    const double ajj = cj[j];
-    if (!(ajj > 0) || !std::isfinite(ajj)) return false;
-    const double ljj = std::sqrt(ajj);
-    cj[j] = ljj;
-    const double inv = 1.0 / ljj;
-    for (std::size_t i = j + 1; i < n; ++i) cj[i] *= inv;
+    if (!cholesky_scale_column(cj, j, n)) return false;
     for (std::size_t k = j + 1; k < n; ++k) axpy(-cj[k], cj + k, a + k * ld + k, n - k);
   }
   return true;
