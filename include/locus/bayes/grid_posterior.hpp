@@ -769,7 +769,8 @@ class GridPosterior {
             xsimd::hadd(d2f) * st.a * sqa / total};
   }
 
-  // A_r quantiles: invert the mixture CDF (Halley steps inside a bisection bracket).
+  // A_r quantiles: invert the mixture CDF (Householder third-order steps inside a bisection bracket,
+  // from a Cornish-Fisher start; see docs/bayes.md).
   void ar_quantiles(const Star& st, Workspace& ws, double total, Summary& s) const {
     std::array<double, 3>* qs[3] = {&s.q14, &s.q50, &s.q86};
     constexpr double zq[3] = {-1.0803193408149558, 0.0, 1.0803193408149558};
