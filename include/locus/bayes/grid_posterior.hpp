@@ -85,12 +85,8 @@ struct Marginals {
 
 namespace detail {
 
-// erfcx(x) = exp(x^2) erfc(x) for x >= 0, without overflow.
-inline double erfcx(double x) {
-  if (x < 25.0) return std::exp(x * x) * std::erfc(x);
-  const double y = 1.0 / (x * x);
-  return (1.0 - 0.5 * y * (1.0 - 1.5 * y * (1.0 - 2.5 * y * (1.0 - 3.5 * y)))) / (x * std::sqrt(std::numbers::pi));
-}
+// erfcx(x) = exp(x^2) erfc(x) for x >= 0 (scalar and batch; core/erfcx.hpp).
+using special::erfcx;
 
 // Moments of a standard normal truncated to [al, be], al < be, scaled so that nothing
 // underflows: z = int_al^be exp(-(t^2 - tc^2)/2) dt with tc = the point of [al, be] nearest 0,
@@ -233,7 +229,7 @@ class GridPosterior {
     std::vector<double> w, ea, ea2;           // per kept node: weight, E[A], E[A^2]
     std::vector<double> feh_w, mr_w, ar_w;    // weight per track / distinct Mr / A_r grid value
     struct Kept {  // exact: per kept node A*, bound, standardised range, tc, CDF constants, weights
-      std::vector<double> astar, bound, al, be, tc, c0, c1, w, wz, ec;  // w padded with zeros, wz = w / z, ec: see mixture_cdf
+      std::vector<double> astar, bound, al, be, tc, c0, c1, wz, ec;  // wz = w / z, ec: see mixture_cdf
       std::vector<double> m1, m2, m3;  // E[t^k] of the standardised A_r, t = (A - A*) sqrt(a)
     } kx;
   };
@@ -502,7 +498,7 @@ class GridPosterior {
   void kept_moments(const Star& st, Workspace& ws, double tmax, double zref) const {
     const std::size_t K = ws.kept.size(), Kp = simd::round_up<double>(K);
     auto& a = ws.kx;
-    for (auto* v : {&a.astar, &a.bound, &a.al, &a.be, &a.tc, &a.c0, &a.c1, &a.w, &a.wz, &a.ec, &a.m1, &a.m2, &a.m3})
+    for (auto* v : {&a.astar, &a.bound, &a.al, &a.be, &a.tc, &a.c0, &a.c1, &a.wz, &a.ec, &a.m1, &a.m2, &a.m3})
       v->resize(Kp);
     for (std::size_t i = 0; i < Kp; ++i) {
       const std::size_t n = ws.kept[std::min(i, K - 1)];  // padding repeats the last node
@@ -518,7 +514,6 @@ class GridPosterior {
       const batch wz = xsimd::exp(batch::load_unaligned(a.bound.data() + i) - batch(tmax)) * batch(1.0 / zref);
       const batch w = wz * t.z;
       wz.store_unaligned(a.wz.data() + i);
-      w.store_unaligned(a.w.data() + i);
       t.mean.store_unaligned(a.m1.data() + i);
       t.m2.store_unaligned(a.m2.data() + i);
       t.m3.store_unaligned(a.m3.data() + i);
@@ -538,27 +533,35 @@ class GridPosterior {
       t.c0.store_unaligned(a.c0.data() + i);
       t.c1.store_unaligned(a.c1.data() + i);
     }
-    ws.w.resize(K), ws.ea.resize(K), ws.ea2.resize(K);
+    ws.ea.resize(K), ws.ea2.resize(K);  // w stays padded (zero weights) for mixture_cdf
   }
 
-  // Pass 1 on the nodes n .. n+lanes-1 (SIMD): A* = b/a, chi2 at A clamped to [0, A_max] (the
-  // exact minimum over the prior range, by convexity) and bound = log(prior) - chi2_min/2.
-  // Returns the batch's chi2 minima; stores A* and bound.
-  batch exact_pass1(const Star& st, const double* lp, Workspace& ws, std::size_t n) const {
+  // For the colour points cols[c][n .. n+lanes-1] (SIMD): A* = b/a (stored in *astar) and chi2
+  // at A* clamped to [0, A_max], the exact minimum over the prior range by convexity.
+  batch min_chi2(const Star& st, const std::array<std::vector<double>, n_colours>& cols, std::size_t n,
+                 batch* astar) const {
     const auto& kc = ext_.colour_coefficients();
     std::array<batch, n_colours> d;
     batch b(0.0);
     for (std::size_t c = 0; c < n_colours; ++c) {
-      d[c] = batch(st.obs[c]) - batch::load_unaligned(col_[c].data() + n);
+      d[c] = batch(st.obs[c]) - batch::load_unaligned(cols[c].data() + n);
       b = xsimd::fma(batch(st.kw[c]), d[c], b);
     }
-    const batch as = b * batch(1.0 / st.a);
-    const batch ac = xsimd::min(xsimd::max(as, batch(0.0)), batch(st.amax));
+    *astar = b * batch(1.0 / st.a);
+    const batch ac = xsimd::min(xsimd::max(*astar, batch(0.0)), batch(st.amax));
     batch m(0.0);
     for (std::size_t c = 0; c < n_colours; ++c) {
       const batch r = xsimd::fnma(batch(kc[c]), ac, d[c]);
       m = xsimd::fma(batch(st.w[c]) * r, r, m);
     }
+    return m;
+  }
+
+  // Pass 1 on the nodes n .. n+lanes-1: stores A* and bound = log(prior) - chi2_min/2;
+  // returns the batch's chi2 minima.
+  batch exact_pass1(const Star& st, const double* lp, Workspace& ws, std::size_t n) const {
+    batch as;
+    const batch m = min_chi2(st, col_, n, &as);
     as.store_unaligned(ws.astar.data() + n);
     (batch::load_unaligned(lp + n) - batch(0.5) * m).store_unaligned(ws.bound.data() + n);
     return m;
@@ -574,26 +577,17 @@ class GridPosterior {
     // in the error-weighted colour space), so its bound <= ub = max log prior - that / 2. A block
     // is skipped if ub < T (the node threshold below, so all its nodes would be skipped anyway)
     // and its chi2 lower bound >= the smallest chi2 found: results are identical to a full pass.
-    const auto& kc = ext_.colour_coefficients();
     const std::size_t nb = (Npad_ + block_nodes - 1) / block_nodes;
     ws.blk_ub.resize(nbpad_), ws.blk_lb.resize(nbpad_);
     ws.blk_done.assign(nb, 0);
     {
       const double* lpb = blk_lpmax_.data() + st.bin * nbpad_;
       for (std::size_t b = 0; b < nbpad_; b += lanes) {
-        std::array<batch, n_colours> d;
-        batch bb(0.0), rho2(0.0);
+        batch as, rho2(0.0);
+        const batch m = min_chi2(st, blk_centre_, b, &as);
         for (std::size_t c = 0; c < n_colours; ++c) {
-          d[c] = batch(st.obs[c]) - batch::load_unaligned(blk_centre_[c].data() + b);
-          bb = xsimd::fma(batch(st.kw[c]), d[c], bb);
           const batch h = batch::load_unaligned(blk_half_[c].data() + b);
           rho2 = xsimd::fma(batch(st.w[c]) * h, h, rho2);
-        }
-        const batch ac = xsimd::min(xsimd::max(bb * batch(1.0 / st.a), batch(0.0)), batch(st.amax));
-        batch m(0.0);
-        for (std::size_t c = 0; c < n_colours; ++c) {
-          const batch r = xsimd::fnma(batch(kc[c]), ac, d[c]);
-          m = xsimd::fma(batch(st.w[c]) * r, r, m);
         }
         const batch gap = xsimd::max(xsimd::sqrt(m) - xsimd::sqrt(rho2), batch(0.0));
         const batch lb = gap * gap * batch(1 - 1e-9);  // margin for rounding
@@ -730,15 +724,15 @@ class GridPosterior {
   // One exp per node: E = exp(-(x² - tc²)/2) is the density's shape and, with t = |x|/√2,
   // Φ-type terms are E · erfcx(t) (Cody's rational, no exp), or erf(t) directly for small t.
   std::array<double, 4> mixture_cdf(const Star& st, const Workspace& ws, double A, double total) const {
-    const auto& m = ws.kx;  // padded to whole batches with zero-weight copies of the last node
+    const auto& m = ws.kx;  // padded to whole batches with copies of the last node, of weight 0 in ws.w
     const double sqa = std::sqrt(st.a);
     const batch one(1.0), split(special::erf_split), zero(0.0);
     batch F(0.0), f(0.0), df(0.0), d2f(0.0);
-    for (std::size_t i = 0; i < m.w.size(); i += lanes) {
+    for (std::size_t i = 0; i < m.astar.size(); i += lanes) {
       const batch as = batch::load_unaligned(m.astar.data() + i);
       const batch al = batch::load_unaligned(m.al.data() + i), be = batch::load_unaligned(m.be.data() + i);
       const batch x = xsimd::min(xsimd::max((batch(A) - as) * batch(sqa), al), be);
-      const batch w = batch::load_unaligned(m.w.data() + i);
+      const batch w = batch::load_unaligned(ws.w.data() + i);
       const batch tc = batch::load_unaligned(m.tc.data() + i);
       const batch E = xsimd::exp(batch(-0.5) * ((x - tc) * (x + tc)));
       const batch t = xsimd::abs(x) * batch(1.0 / std::numbers::sqrt2);
@@ -783,12 +777,12 @@ class GridPosterior {
     {
       const auto& a = ws.kx;
       batch acc(0.0);
-      for (std::size_t i = 0; i < a.w.size(); i += lanes) {
+      for (std::size_t i = 0; i < a.astar.size(); i += lanes) {
         const batch d = batch::load_unaligned(a.astar.data() + i) - batch(mu);
         const batch c3 = d * d * d + batch(3 * sg) * d * d * batch::load_unaligned(a.m1.data() + i) +
                          batch(3 * sg * sg) * d * batch::load_unaligned(a.m2.data() + i) +
                          batch(sg * sg * sg) * batch::load_unaligned(a.m3.data() + i);
-        acc = xsimd::fma(batch::load_unaligned(a.w.data() + i), c3, acc);
+        acc = xsimd::fma(batch::load_unaligned(ws.w.data() + i), c3, acc);
       }
       if (sd > 0) gamma = std::clamp(xsimd::hadd(acc) / total / (sd * sd * sd), -2.0, 2.0);
     }
