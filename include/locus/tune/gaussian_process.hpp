@@ -68,6 +68,16 @@ struct GpFitOptions {
 
 namespace detail {
 
+// Sum of the lanes, through memory (xsimd 8.1's AVX-512 hadd trips -Wmaybe-uninitialized in GCC 12).
+inline double lane_sum(const xsimd::batch<double>& v) {
+  constexpr std::size_t W = xsimd::batch<double>::size;
+  alignas(64) double lanes[W];
+  v.store_aligned(lanes);
+  double s = 0;
+  for (std::size_t k = 0; k < W; ++k) s += lanes[k];
+  return s;
+}
+
 inline double dot(const double* a, const double* b, std::size_t n) {
   using B = xsimd::batch<double>;
   constexpr std::size_t W = B::size;
@@ -78,11 +88,7 @@ inline double dot(const double* a, const double* b, std::size_t n) {
     acc1 = xsimd::fma(B::load_unaligned(a + i + W), B::load_unaligned(b + i + W), acc1);
   }
   for (; i + W <= n; i += W) acc0 = xsimd::fma(B::load_unaligned(a + i), B::load_unaligned(b + i), acc0);
-  // Lane sum through memory (xsimd 8.1's AVX-512 hadd trips -Wmaybe-uninitialized in GCC 12).
-  alignas(64) double lanes[W];
-  (acc0 + acc1).store_aligned(lanes);
-  double s = 0;
-  for (std::size_t k = 0; k < W; ++k) s += lanes[k];
+  double s = lane_sum(acc0 + acc1);
   for (; i < n; ++i) s += a[i] * b[i];
   return s;
 }
@@ -115,10 +121,6 @@ inline void axpy_rows(double a, const double* x, double* y, std::size_t len, boo
     xsimd::fma(av, Bd::load_unaligned(x + i), Bd::load_unaligned(y + i)).store_unaligned(y + i);
 }
 
-// In-place Cholesky of a symmetric positive definite matrix in column-major storage with
-// leading dimension ld (the lower triangle is read and overwritten with L). Returns false if
-// not positive definite. With ld >= padded_ld(n) and zero padding rows: left-looking, in whole
-// batches with the rows of a column held in registers.
 // Rows r0 .. r0 + NB·W - 1 of column j minus Σ_{k<j} L(j,k)·L(rows, k), accumulated in
 // registers (one load and one multiply-add per element, one store per batch at the end).
 template <std::size_t NB>
@@ -147,6 +149,10 @@ inline bool cholesky_scale_column(double* cj, std::size_t j, std::size_t n) {
   return true;
 }
 
+// In-place Cholesky of a symmetric positive definite matrix in column-major storage with
+// leading dimension ld (the lower triangle is read and overwritten with L). Returns false if
+// not positive definite. With ld >= padded_ld(n) and zero padding rows: left-looking, in whole
+// batches with the rows of a column held in registers.
 inline bool cholesky(double* a, std::size_t n, std::size_t ld) {
   const bool wide = ld >= padded_ld(n);
   if (wide) {  // left-looking: column j from all earlier columns, 8 batches of rows in registers
@@ -408,11 +414,7 @@ inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta
       w.w[p] = wij * w.fp[p];
     }
   }
-  {
-    alignas(64) double lanes_buf[W];
-    pk.store_aligned(lanes_buf);
-    for (std::size_t k = 0; k < W; ++k) pair_k += lanes_buf[k];
-  }
+  pair_k += lane_sum(pk);
   w.g_len.resize(d);
   for (std::size_t k = 0; k < d; ++k) w.g_len[k] = dot(w.w.data(), pr.d2.data() + k * pairs, pairs);
   // d(-lml)/dθ = -0.5 Σ_ij W_ij ∂K_ij/∂θ; pairs appear twice in the full sum.
@@ -688,9 +690,6 @@ class GaussianProcess {
     d_ = d;
     x_.assign(x, x + n * d);
     y_.assign(y, y + n);
-    xt_.resize(n * d);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t k = 0; k < d; ++k) xt_[k * n + i] = x[i * d + k];
   }
   void factorise() {
     if (hyper_.length_scales.size() != d_)
@@ -699,54 +698,47 @@ class GaussianProcess {
       throw ConfigError("GaussianProcess: variances must be positive");
     for (double l : hyper_.length_scales)
       if (!(l > 0)) throw ConfigError("GaussianProcess: length scales must be positive");
-    inv_l2_.resize(d_), inv_l_.resize(d_);
-    for (std::size_t k = 0; k < d_; ++k) {
-      inv_l2_[k] = 1.0 / (hyper_.length_scales[k] * hyper_.length_scales[k]);
-      inv_l_[k] = 1.0 / hyper_.length_scales[k];
-    }
+    inv_l_.resize(d_);
+    for (std::size_t k = 0; k < d_; ++k) inv_l_[k] = 1.0 / hyper_.length_scales[k];
     xscaled_.resize(n_ * d_);
     for (std::size_t i = 0; i < n_; ++i)
       for (std::size_t k = 0; k < d_; ++k) xscaled_[i * d_ + k] = x_[i * d_ + k] * inv_l_[k];
+    // L in a padded work matrix (see detail::padded_ld), so the batched kernels apply.
     const std::size_t n = n_;
-    l_.assign(n * n, 0.0);
+    ld_ = detail::padded_ld(n);
+    l_.assign(ld_ * ld_, 0.0);
     std::vector<double> r2(n);
     for (std::size_t j = 0; j < n; ++j) {
-      kernel_row(x_.data() + j * d_, r2);
-      for (std::size_t i = j; i < n; ++i) l_[j * n + i] = r2[i];
-      l_[j * n + j] += hyper_.noise_variance;
+      kernel_row(xscaled_.data() + j * d_, r2);
+      std::copy(r2.begin() + static_cast<std::ptrdiff_t>(j), r2.end(), l_.begin() + static_cast<std::ptrdiff_t>(j * ld_ + j));
+      l_[j * ld_ + j] += hyper_.noise_variance;
     }
-    if (!detail::cholesky(l_.data(), n))
+    if (!detail::cholesky(l_.data(), n, ld_))
       throw InputError("GaussianProcess: the kernel matrix is not positive definite (duplicate inputs with zero noise?)");
-    alpha_.resize(n);
+    alpha_.assign(ld_, 0.0);
     for (std::size_t i = 0; i < n; ++i) alpha_[i] = y_[i] - hyper_.mean;
-    detail::forward_solve(l_.data(), n, alpha_.data());
+    detail::forward_solve(l_.data(), n, alpha_.data(), ld_);
     double fit = 0, logdet = 0;
-    for (std::size_t i = 0; i < n; ++i) fit += alpha_[i] * alpha_[i], logdet += std::log(l_[i * n + i]);
+    for (std::size_t i = 0; i < n; ++i) fit += alpha_[i] * alpha_[i], logdet += std::log(l_[i * ld_ + i]);
     lml_ = -0.5 * fit - logdet - 0.5 * static_cast<double>(n) * std::log(2 * 3.14159265358979323846);
-    detail::backward_solve(l_.data(), n, alpha_.data());
+    detail::backward_solve(l_.data(), n, alpha_.data(), ld_);
     // X = L⁻¹, row-major with 8 zero rows of padding, for predict's variances.
-    const std::size_t ld = detail::padded_ld(n), W = detail::lanes_d;
-    std::vector<double> lp(ld * ld, 0.0), inv_diag(ld, 0.0), xb(ld * ld, 0.0);
-    for (std::size_t j = 0; j < n; ++j) {
-      std::copy(l_.data() + j * n + j, l_.data() + (j + 1) * n, lp.data() + j * ld + j);
-      inv_diag[j] = 1.0 / l_[j * n + j];
-    }
-    detail::triangular_inverse(lp.data(), n, ld, inv_diag.data(), xb.data());
+    const std::size_t W = detail::lanes_d;
+    std::vector<double> inv_diag(ld_, 0.0), xb(ld_ * ld_, 0.0);
+    for (std::size_t j = 0; j < n; ++j) inv_diag[j] = 1.0 / l_[j * ld_ + j];
+    detail::triangular_inverse(l_.data(), n, ld_, inv_diag.data(), xb.data());
     xinv_.assign((n + detail::block_rows) * n, 0.0);
     for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j <= i; ++j) xinv_[i * n + j] = xb[(j / W) * ld * W + i * W + j % W];
+      for (std::size_t j = 0; j <= i; ++j) xinv_[i * n + j] = xb[(j / W) * ld_ * W + i * W + j % W];
     fitted_ = true;
   }
-  // k(x, x_i) for all training points i.
-  void kernel_row(const double* x, std::vector<double>& out) const {
-    std::fill(out.begin(), out.end(), 0.0);
-    for (std::size_t k = 0; k < d_; ++k) {
-      const double xk = x[k], w = inv_l2_[k];
-      const double* col = xt_.data() + k * n_;
-      for (std::size_t i = 0; i < n_; ++i) {
-        const double diff = xk - col[i];
-        out[i] += diff * diff * w;
-      }
+  // k(x, x_i) for all training points i; xs is a point already divided by the length scales.
+  void kernel_row(const double* xs, std::vector<double>& out) const {
+    for (std::size_t i = 0; i < n_; ++i) {
+      const double* xi = xscaled_.data() + i * d_;
+      double r2 = 0;
+      for (std::size_t k = 0; k < d_; ++k) r2 += (xs[k] - xi[k]) * (xs[k] - xi[k]);
+      out[i] = r2;
     }
     detail::matern52(out.data(), n_, hyper_.signal_variance);
   }
@@ -821,7 +813,8 @@ class GaussianProcess {
 
   GpHyperparameters hyper_;
   std::size_t n_ = 0, d_ = 0;
-  std::vector<double> x_, xt_, y_, inv_l2_, inv_l_, xscaled_, l_, alpha_, xinv_;
+  std::vector<double> x_, y_, inv_l_, xscaled_, l_, alpha_, xinv_;  // l_: padded, leading dimension ld_
+  std::size_t ld_ = 0;
   double lml_ = 0;
   bool fitted_ = false;
 };
