@@ -113,7 +113,6 @@ int main(int argc, char** argv) {
     if (!st.checkpoint.has_value()) st.checkpoint.emplace<Checkpoint>(Checkpoint{{10, layers_of(c), st.rng.split(1)}, 0.01});
     auto& ck = std::any_cast<Checkpoint&>(st.checkpoint);
     const auto epochs = static_cast<std::size_t>(std::llround(budget - st.previous_budget));
-    const bool resumed = st.previous_budget > 0;
     ck.adam.learning_rate = ck.learning_rate;
     nn::ReduceOnPlateau plateau{.factor = 0.9};
     nn::FitOptions fo;
@@ -122,7 +121,7 @@ int main(int argc, char** argv) {
     fo.patience = 0;  // Hyperband decides when to stop
     fo.seed = st.rng.split(2)();
     fo.threads = 1;
-    fo.reset_optimizer = !(resumed && keep_optimizer);
+    fo.reset_optimizer = !keep_optimizer;  // a fresh trial's Adam has no state either way
     const auto h = nn::fit(ck.net, loss, ck.adam, plateau, train_data, val_data, fo);
     epochs_trained += h.epochs();
     if (!h.learning_rate.empty()) ck.learning_rate = h.learning_rate.back();
