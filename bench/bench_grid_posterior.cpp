@@ -5,7 +5,7 @@
 //   bench_grid_posterior [--data DIR] [--stars N] [--t-step K] [--repeats R] [--out FILE]
 //                        [--mode a|b|both]
 //
-// DIR is the shared data directory (default LOCUS_SHARED_DATA); the workload is the S82
+// DIR is the data directory (default: the repository's data/); the workload is the S82
 // calibration stars with SDSSDSEDlocus_10Gyr.txt thinned every K-th tLoc (default 10, photo-D's)
 // and the S82 priors (pix0). Prints "key value" lines; --out writes mode (a)'s per-star means
 // and sigmas (CSV) so bench/grid_posterior_vs_numpy.py can check its NumPy peer against them.
@@ -46,7 +46,7 @@ Timing time_fit(const GridPosterior& g, const std::vector<Observation>& stars, s
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string data = LOCUS_SHARED_DATA, out;
+  std::string data = LOCUS_DATA_DIR, out;
   std::string mode = "both";
   std::size_t n_stars = 0, t_step = 10;
   int repeats = 3;

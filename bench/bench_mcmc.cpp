@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const std::string dir = std::string(LOCUS_SHARED_DATA) + "/photod/s82/";
+  const std::string dir = std::string(LOCUS_DATA_DIR) + "/photod/s82/";
   const LocusModel model = LocusModel::builtin();
   const PriorMaps priors = PriorMaps::load_csv(dir + "priors_s82_pix0.csv");
   const Extinction ext;

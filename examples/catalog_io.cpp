@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
   }
 
   // --- the real Stripe 82 standard stars --------------------------------------------
-  const fs::path s82_path = fs::path(LOCUS_SHARED_DATA) / "photod/s82/s82_calibstars.csv";
+  const fs::path s82_path = fs::path(LOCUS_DATA_DIR) / "photod/s82/s82_calibstars.csv";
   if (fs::exists(s82_path)) {
     io::CsvReadOptions so;
     so.id_column = "CALIBSTARS";

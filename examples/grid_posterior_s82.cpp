@@ -5,7 +5,7 @@
 //   grid_posterior_s82 [--data DIR] [--out FILE] [--mode exact|grid] [--threads N]
 //                      [--locus FILE] [--t-step K] [--priors FILE]
 //
-// Defaults: the shared data directory, grid_posterior_s82.csv, the exact mode, all cores,
+// Defaults: the repository's data/ directory, grid_posterior_s82.csv, the exact mode, all cores,
 // SDSSDSEDlocus_10Gyr.txt thinned every 10th tLoc (photo-D's choice) and the S82 priors of
 // HEALPix pixel 0. Output columns per parameter P in {Mr, FeH, Ar}: P_mean, P_sigma, P_q14,
 // P_q50, P_q86; then chi2_min, prior_bin, nodes_used, and the status column (0 = ok; see
@@ -23,7 +23,7 @@ using namespace locus;
 using namespace locus::bayes;
 
 int main(int argc, char** argv) {
-  std::string data = LOCUS_SHARED_DATA, out = "grid_posterior_s82.csv", mode = "exact", locus_file, prior_file;
+  std::string data = LOCUS_DATA_DIR, out = "grid_posterior_s82.csv", mode = "exact", locus_file, prior_file;
   std::size_t threads = 0, t_step = 10;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];

@@ -3,7 +3,7 @@
 //
 //   mcmc_posterior [--stars N] [--walkers K] [--steps S] [--seed X]
 //
-// Uses the S82 priors and stars from ../shared/data when present; otherwise a flat prior and
+// Uses the S82 priors and stars shipped in data/ when present; otherwise a flat prior and
 // synthetic stars made from model nodes, so it runs anywhere.
 #include <cmath>
 #include <cstdio>
@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
 
   // 2. The photo-D posterior of real (or synthetic) stars.
   const LocusModel model = LocusModel::builtin();
-  const std::string dir = std::string(LOCUS_SHARED_DATA) + "/photod/s82/";
+  const std::string dir = std::string(LOCUS_DATA_DIR) + "/photod/s82/";
   const bool have_data = std::filesystem::exists(dir + "s82_calibstars.csv");
   const PriorMaps priors = have_data ? PriorMaps::load_csv(dir + "priors_s82_pix0.csv") : PriorMaps::flat();
   const PhotodModel pm(model, priors, Extinction::berry2012());

@@ -6,8 +6,8 @@
 //                  [--snr5] [--threads N] [--progress] [--locus builtin|PATH]
 //
 // The defaults are the docs' 10 deg² patch (of the order of 440,000 stars). Colours come from
-// the nearest node of a locus table: by default the full-resolution photo-D 10 Gyr table in
-// ../shared/data when it is present (as photo-D's own simulation uses), otherwise the library's
+// the nearest node of a locus table: by default the full-resolution photo-D 10 Gyr table shipped
+// in the repository's data/ (as photo-D's own simulation uses), otherwise the library's
 // built-in (every 10th node) table; --locus chooses explicitly.
 #include <chrono>
 #include <cstdio>
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     spec.progress = Progress::Show::automatic;
     std::string out = "patch.csv";
     std::uint64_t seed = 1;
-    std::string locus_path = LOCUS_SHARED_DATA "/photod/locus/SDSSDSEDlocus_10Gyr.txt";
+    std::string locus_path = LOCUS_DATA_DIR "/photod/locus/SDSSDSEDlocus_10Gyr.txt";
     if (!std::filesystem::exists(locus_path)) locus_path = "builtin";
     for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];

@@ -426,11 +426,8 @@ double frac_below(const std::vector<double>& v, double x) {
 }  // namespace
 
 TEST_CASE("grid_posterior: exact mode vs photo-D's grid on the 3,981 Stripe 82 stars") {
-  const std::string dir = std::string(LOCUS_SHARED_DATA) + "/photod/";
-  if (!std::filesystem::exists(dir + "s82/s82_calibstars.csv")) {
-    MESSAGE("shared data not found; skipped");
-    return;
-  }
+  const std::string dir = std::string(LOCUS_DATA_DIR) + "/photod/";
+  REQUIRE_MESSAGE(std::filesystem::exists(dir + "s82/s82_calibstars.csv"), dir << " is missing from the repository");
   auto all = s82_stars(dir);
   REQUIRE(all.size() == 3981);
   std::vector<Observation> stars;
@@ -480,11 +477,8 @@ TEST_CASE("grid_posterior: exact mode vs photo-D's grid on the 3,981 Stripe 82 s
 }
 
 TEST_CASE("grid_posterior: skipping blocks of nodes changes nothing (S82 stars)") {
-  const std::string dir = std::string(LOCUS_SHARED_DATA) + "/photod/";
-  if (!std::filesystem::exists(dir + "s82/s82_calibstars.csv")) {
-    MESSAGE("shared S82 data not found; skipped");
-    return;
-  }
+  const std::string dir = std::string(LOCUS_DATA_DIR) + "/photod/";
+  REQUIRE_MESSAGE(std::filesystem::exists(dir + "s82/s82_calibstars.csv"), dir << " is missing from the repository");
   const auto all = s82_stars(dir);
   std::vector<Observation> stars;
   for (std::size_t i = 0; i < all.size(); i += 10 * s82_stride) stars.push_back(all[i]);

@@ -128,13 +128,8 @@ TEST_CASE("locus_model: plateau nodes") {
 }
 
 TEST_CASE("locus_model: the built-in table is photo-D's 10 Gyr file thinned every 10th tLoc") {
-  const std::string path = std::string(LOCUS_SHARED_DATA) + "/photod/locus/SDSSDSEDlocus_10Gyr.txt";
-  if (!std::filesystem::exists(path)) {
-    MESSAGE("shared data not found, comparing against known values only");
-    const auto b = LocusModel::builtin();
-    CHECK(b.mr(0) == -2.98);
-    return;
-  }
+  const std::string path = std::string(LOCUS_DATA_DIR) + "/photod/locus/SDSSDSEDlocus_10Gyr.txt";
+  REQUIRE_MESSAGE(std::filesystem::exists(path), path << " is missing from the repository");
   const auto full = LocusModel::load(path);
   CHECK(full.size() == 45229);
   CHECK(full.n_t() == 1459);

@@ -16,7 +16,7 @@
 using namespace locus::bayes;
 
 namespace {
-const std::string s82_dir = std::string(LOCUS_SHARED_DATA) + "/photod/s82/";
+const std::string s82_dir = std::string(LOCUS_DATA_DIR) + "/photod/s82/";
 
 // The S82 columns the target needs (the catalogue reader lives in locus::io; this keeps the
 // test independent of it).

@@ -62,11 +62,8 @@ TEST_CASE("prior: CSV maps and bilinear interpolation, zero outside") {
 }
 
 TEST_CASE("prior: Stripe 82 maps load on photo-D's 36 x 96 grid") {
-  const std::string path = std::string(LOCUS_SHARED_DATA) + "/photod/s82/priors_s82_pix0.csv";
-  if (!std::filesystem::exists(path)) {
-    MESSAGE("shared data not found; skipped");
-    return;
-  }
+  const std::string path = std::string(LOCUS_DATA_DIR) + "/photod/s82/priors_s82_pix0.csv";
+  REQUIRE_MESSAGE(std::filesystem::exists(path), path << " is missing from the repository");
   const auto p = PriorMaps::load_csv(path);
   for (std::size_t k = 0; k < 27; k += 13) {
     const auto& m = p.map(k);

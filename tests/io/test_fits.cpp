@@ -298,11 +298,8 @@ TEST_CASE("fits: malformed inputs give clear errors and leave no output file") {
 }
 
 TEST_CASE("fits: the S82 catalogue survives CSV -> FITS -> CSV unchanged") {
-  const fs::path src = fs::path(LOCUS_SHARED_DATA) / "photod/s82/s82_calibstars.csv";
-  if (!fs::exists(src)) {
-    MESSAGE("skipped: " << src << " not found");
-    return;
-  }
+  const fs::path src = fs::path(LOCUS_DATA_DIR) / "photod/s82/s82_calibstars.csv";
+  REQUIRE_MESSAGE(fs::exists(src), src << " is missing from the repository");
   FitsTempDir dir;
   CsvReadOptions o;
   o.id_column = "CALIBSTARS";

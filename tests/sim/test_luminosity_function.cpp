@@ -17,12 +17,6 @@ TEST_CASE("LuminosityFunction: the embedded table is the shipped galfast file, v
     CHECK(builtin.table().x()[i] == copy.table().x()[i]);
     CHECK(builtin.table().f()[i] == copy.table().f()[i]);
   }
-  // and the project's copy is the one in ../shared/data (when that is present)
-  const std::string shared = LOCUS_SHARED_DATA "/galfast/MrLF.MSandRGB_v1.0.dat";
-  if (std::filesystem::exists(shared)) {
-    const auto orig = LuminosityFunction::from_file(shared);
-    for (std::size_t i = 0; i < 2901; i += 7) CHECK(orig.table().f()[i] == builtin.table().f()[i]);
-  }
   CHECK(builtin.mr_min() == -1.0);
   CHECK(builtin.mr_max() == 28.0);
   CHECK(builtin(-1.0) == 3.452e-05);
