@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <numbers>
@@ -127,4 +128,17 @@ TEST_CASE("prior: from_catalog equals a Gaussian KDE with Scott's bandwidth (bru
   const auto s1 = PriorMaps::from_catalog(r, mr, feh, opt), s2 = PriorMaps::from_catalog(r, mr, feh, opt);
   CHECK(s1.map(2).values == s2.map(2).values);
   CHECK(s1.map(2).values != p.map(2).values);
+}
+
+TEST_CASE("prior: flat() is 1 on every built-in node and does not depend on r") {
+  const auto flat = PriorMaps::flat();
+  CHECK_FALSE(flat.depends_on_r());
+  const auto m = LocusModel::builtin();
+  const auto on = flat.on_nodes(m);
+  // the built-in table reaches Mr = -2.98, below photo-D's map grid (Mr >= -2): still 1 there
+  CHECK(*std::min_element(on.begin(), on.end()) == 1.0);
+  CHECK(flat.density(0, -5.0, 3.0) == 1.0);
+  CHECK(flat.density(0, std::nan(""), 0.0) == 0.0);
+  const auto s82 = PriorMaps::load_csv(LOCUS_DATA_DIR "/photod/s82/priors_s82_pix0.csv");
+  CHECK(s82.depends_on_r());
 }

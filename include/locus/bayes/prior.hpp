@@ -42,13 +42,16 @@ struct Axis {
 // Specification: value(ifeh, imr) is the density at (feh.value(ifeh), mr.value(imr));
 // density(mr, feh) interpolates bilinearly between the four surrounding grid values and is 0
 // outside [feh.lo, feh.hi] x [mr.lo, mr.hi] or for NaN input (photo-D: linear interpolation,
-// fill value 0).
+// fill value 0). A map with `everywhere` set is the constant 1 for every finite (mr, feh),
+// whatever its grid (PriorMaps::flat()).
 struct PriorMap {
   Axis feh, mr;
   std::vector<double> values;  // mr-major: values[imr * feh.n + ifeh]
+  bool everywhere = false;
 
   double value(std::size_t ifeh, std::size_t imr) const { return values[imr * feh.n + ifeh]; }
   double density(double m, double f) const {
+    if (everywhere) return std::isfinite(m) && std::isfinite(f) ? 1.0 : 0.0;
     if (!(f >= feh.lo && f <= feh.hi() && m >= mr.lo && m <= mr.hi())) return 0.0;
     auto cell = [](const Axis& a, double x, std::size_t& i) {
       if (a.n == 1) {
@@ -90,6 +93,9 @@ struct KdeOptions {
 //    covariance get an all-zero map (count(k) tells how many stars went in).
 //  - density(k, mr, feh) is map(k).density(mr, feh); on_nodes(model) tabulates it for every
 //    node, bin-major: out[k * model.size() + n].
+//  - depends_on_r() is false when all 27 maps are identical (flat() among them): the posterior
+//    then needs no r magnitude, and a star with a missing r is fitted with any bin's map.
+//  - flat() is 1 on every model node, whatever its Mr and [Fe/H] (no grid edge cuts it).
 class PriorMaps {
  public:
   static constexpr std::size_t n_bins = 27;
@@ -113,13 +119,20 @@ class PriorMaps {
       if (m.values.size() != m.feh.n * m.mr.n || !(m.feh.step > 0) || !(m.mr.step > 0))
         throw ConfigError("PriorMaps: map grid and values do not match");
     if (counts_.empty()) counts_.assign(n_bins, 0);
+    for (std::size_t k = 1; k < n_bins && !depends_on_r_; ++k)
+      depends_on_r_ = maps_[k].everywhere != maps_[0].everywhere || maps_[k].feh.lo != maps_[0].feh.lo ||
+                      maps_[k].feh.step != maps_[0].feh.step || maps_[k].feh.n != maps_[0].feh.n ||
+                      maps_[k].mr.lo != maps_[0].mr.lo || maps_[k].mr.step != maps_[0].mr.step ||
+                      maps_[k].mr.n != maps_[0].mr.n || maps_[k].values != maps_[0].values;
   }
 
-  // The same density (1 on photo-D's grid) in every bin: a flat prior over the map domain.
-  static PriorMaps flat(Axis feh = Axis::photod_feh(), Axis mr = Axis::photod_mr()) {
-    std::vector<PriorMap> maps(n_bins, PriorMap{feh, mr, std::vector<double>(feh.n * mr.n, 1.0)});
-    return PriorMaps(std::move(maps));
+  // The constant 1 in every bin, on every (Mr, [Fe/H]): a flat prior over all model nodes.
+  static PriorMaps flat() {
+    PriorMap m{Axis::photod_feh(), Axis::photod_mr(), std::vector<double>(Axis::photod_feh().n * Axis::photod_mr().n, 1.0), true};
+    return PriorMaps(std::vector<PriorMap>(n_bins, m));
   }
+
+  bool depends_on_r() const { return depends_on_r_; }
 
   static PriorMaps load_csv(const std::string& path) {
     std::ifstream in(path);
@@ -145,6 +158,7 @@ class PriorMaps {
  private:
   std::vector<PriorMap> maps_;
   std::vector<std::size_t> counts_;
+  bool depends_on_r_ = false;
 };
 
 namespace detail {
