@@ -132,9 +132,9 @@ int main(int argc, char** argv) {
 
   std::printf("best validation loss after n trials:\n");
   std::vector<double> best_so_far;
-  for (const auto& ob : result.history) {
-    const double prev = best_so_far.empty() ? ob.loss : best_so_far.back();
-    best_so_far.push_back(loss_less(ob.loss, prev) ? ob.loss : prev);
+  for (const auto& t : result.history) {
+    const double prev = best_so_far.empty() ? t.loss : best_so_far.back();
+    best_so_far.push_back(loss_less(t.loss, prev) ? t.loss : prev);
   }
   for (std::size_t t = 0; t < best_so_far.size(); ++t)
     if (t < 10 || (t + 1) % 10 == 0 || t + 1 == best_so_far.size())
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
   std::printf("\nwinner: loss %.5g (trial %zu)\n  %s\n\n", best.loss, best.trial, best.config.to_string().c_str());
   std::printf("leaderboard:\n%s\n", format_leaderboard(result.leaderboard(10)).c_str());
   double train_seconds = 0;
-  for (const auto& ob : result.history) train_seconds += ob.seconds;
+  for (const auto& t : result.history) train_seconds += t.seconds;
   // Trials of a batch run concurrently, so the choosing time is what the wall time leaves
   // after the longest trial of each batch.
   double batch_seconds = 0;
@@ -160,8 +160,8 @@ int main(int argc, char** argv) {
               result.wall_seconds > 0 ? 3600.0 * static_cast<double>(result.evaluations_run) / result.wall_seconds : 0.0);
   if (!json_out.empty()) {
     nlohmann::json hist = nlohmann::json::array();
-    for (const auto& ob : result.history)
-      hist.push_back({{"trial", ob.trial}, {"loss", loss_to_json(ob.loss)}, {"seconds", ob.seconds}});
+    for (const auto& t : result.history)
+      hist.push_back({{"trial", t.trial}, {"loss", loss_to_json(t.loss)}, {"seconds", t.seconds}});
     nlohmann::json j = {{"trials", result.history.size()},
                         {"epochs_trained", epochs_trained.load()},
                         {"wall_seconds", result.wall_seconds},

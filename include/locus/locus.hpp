@@ -55,3 +55,4 @@
 #include "tune/hyperband.hpp"
 #include "tune/journal.hpp"
 #include "tune/space.hpp"
+#include "tune/trial.hpp"

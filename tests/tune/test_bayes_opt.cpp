@@ -81,7 +81,7 @@ TEST_CASE("constant liar: parallel suggestions are distinct, unseen, and determi
     BayesianOptimizer<> bo(branin_space(), o);
     runs.push_back(bo.run(branin, 18));
     std::set<std::uint64_t> hashes;
-    for (const auto& ob : runs.back().history) hashes.insert(ob.config.hash());
+    for (const auto& t : runs.back().history) hashes.insert(t.config.hash());
     CHECK(hashes.size() == 18);
   }
   REQUIRE(runs[0].history.size() == runs[1].history.size());
@@ -99,7 +99,7 @@ TEST_CASE("constant liar: parallel suggestions are distinct, unseen, and determi
   CHECK(bo.pending().size() == 4);
   std::set<std::uint64_t> hs;
   for (const auto& c : batch) hs.insert(c.hash());
-  for (const auto& ob : bo.observations()) hs.insert(ob.config.hash());
+  for (const auto& t : bo.observations()) hs.insert(t.config.hash());
   CHECK(hs.size() == 12);
   for (const auto& c : batch) bo.observe(c, branin(c));
   CHECK(bo.pending().empty());
@@ -137,10 +137,10 @@ TEST_CASE("architecture space: suggestions are valid, never repeated, and improv
   const auto res = bo.run(objective, 40);
   std::set<std::uint64_t> hashes;
   double design_best = 1e9, model_best = 1e9;
-  for (const auto& ob : res.history) {
-    s.validate(ob.config);
-    hashes.insert(ob.config.hash());
-    (ob.trial < o.initial_points ? design_best : model_best) = std::min(ob.trial < o.initial_points ? design_best : model_best, ob.loss);
+  for (const auto& t : res.history) {
+    s.validate(t.config);
+    hashes.insert(t.config.hash());
+    (t.trial < o.initial_points ? design_best : model_best) = std::min(t.trial < o.initial_points ? design_best : model_best, t.loss);
   }
   CHECK(hashes.size() == 40);
   MESSAGE("design best " << design_best << ", model best " << model_best);

@@ -38,9 +38,9 @@
 #include "../core/progress.hpp"
 #include "../core/rng.hpp"
 #include "gaussian_process.hpp"
-#include "hyperband.hpp"
 #include "journal.hpp"
 #include "space.hpp"
+#include "trial.hpp"
 
 namespace locus::tune {
 
@@ -85,39 +85,19 @@ struct BayesOptOptions {
   Progress::Show progress = Progress::Show::automatic;  // trials done, on stderr
 };
 
-// One finished trial.
-struct Observation {
-  std::size_t trial = 0;
-  Configuration config;
-  double loss = 0;
-  double seconds = 0;
-  bool from_journal = false;
-};
-
 struct BayesOptResult {
-  std::vector<Observation> history;  // in trial order
+  std::vector<TrialResult> history;  // in trial order; budget 0 (every trial is evaluated fully)
   std::size_t evaluations_run = 0;   // objective calls made by this run() call
   double wall_seconds = 0;
-  const Observation& best() const {
+  const TrialResult& best() const {
     if (history.empty()) throw ConfigError("BayesianOptimizer: no trial was run");
     std::size_t b = 0;
     for (std::size_t i = 1; i < history.size(); ++i)
       if (loss_less(history[i].loss, history[b].loss)) b = i;
     return history[b];
   }
-  // Best first; `budget` is 0 (Bayesian optimisation evaluates every trial fully).
-  std::vector<LeaderboardEntry> leaderboard(std::size_t k = 10) const {
-    std::vector<TrialResult> rows;
-    for (const auto& o : history) {
-      TrialResult t;
-      t.trial = o.trial;
-      t.config = o.config;
-      t.loss = o.loss;
-      t.seconds = o.seconds;
-      rows.push_back(std::move(t));
-    }
-    return make_leaderboard(rows, k);
-  }
+  // Best first.
+  std::vector<LeaderboardEntry> leaderboard(std::size_t k = 10) const { return make_leaderboard(history, k); }
 };
 
 template <class Acquisition = ExpectedImprovement>
@@ -132,7 +112,7 @@ class BayesianOptimizer {
 
   const SearchSpace& space() const { return space_; }
   const BayesOptOptions& options() const { return options_; }
-  const std::vector<Observation>& observations() const { return observed_; }
+  const std::vector<TrialResult>& observations() const { return observed_; }
   const std::vector<Configuration>& pending() const { return pending_; }
   const GaussianProcess& gp() const { return gp_; }
 
@@ -168,7 +148,10 @@ class BayesianOptimizer {
         pending_.erase(it);
         break;
       }
-    observed_.push_back({observed_.size(), c, std::isnan(loss) ? std::numeric_limits<double>::infinity() : loss, seconds, false});
+    observed_.push_back({.trial = observed_.size(),
+                         .config = c,
+                         .loss = std::isnan(loss) ? std::numeric_limits<double>::infinity() : loss,
+                         .seconds = seconds});
   }
 
   // Runs trials until `n_trials` have finished in total (including earlier observations and
@@ -389,7 +372,7 @@ class BayesianOptimizer {
   Acquisition acq_;
   GaussianProcess gp_;
   std::vector<Configuration> design_;
-  std::vector<Observation> observed_;
+  std::vector<TrialResult> observed_;
   std::vector<Configuration> pending_;
 };
 

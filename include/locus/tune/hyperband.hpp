@@ -24,7 +24,6 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <iomanip>
 #include <limits>
 #include <map>
 #include <optional>
@@ -39,6 +38,7 @@
 #include "../core/rng.hpp"
 #include "journal.hpp"
 #include "space.hpp"
+#include "trial.hpp"
 
 namespace locus::tune {
 
@@ -125,69 +125,6 @@ struct HyperbandOptions {
   std::size_t max_sample_tries = 1000;   // draws to find an unseen configuration
   Progress::Show progress = Progress::Show::automatic;  // evaluations done, on stderr
 };
-
-// One finished evaluation (a trial at one rung).
-struct TrialResult {
-  std::uint64_t trial = 0;
-  std::size_t iteration = 0;
-  int bracket = 0;
-  std::size_t rung = 0;
-  Configuration config;
-  double budget = 0;
-  double loss = 0;
-  double seconds = 0;      // wall time of this evaluation
-  bool from_journal = false;
-};
-
-// A leaderboard row: a trial at the largest budget it reached.
-struct LeaderboardEntry {
-  std::uint64_t trial = 0;
-  Configuration config;
-  double loss = 0;
-  double budget = 0;
-  double seconds = 0;      // total over the trial's rungs
-};
-
-inline bool loss_less(double a, double b) {
-  // NaN ranks after everything.
-  if (std::isnan(a)) return false;
-  if (std::isnan(b)) return true;
-  return a < b;
-}
-
-// Best first: by loss, then larger budget, then trial number.
-inline std::vector<LeaderboardEntry> make_leaderboard(const std::vector<TrialResult>& history, std::size_t k) {
-  std::map<std::uint64_t, LeaderboardEntry> by_trial;
-  for (const auto& t : history) {
-    auto [it, fresh] = by_trial.try_emplace(t.trial);
-    auto& e = it->second;
-    if (fresh || t.budget >= e.budget) {
-      const double total = (fresh ? 0 : e.seconds) + t.seconds;
-      e = {t.trial, t.config, t.loss, t.budget, total};
-    } else {
-      e.seconds += t.seconds;
-    }
-  }
-  std::vector<LeaderboardEntry> rows;
-  for (auto& [id, e] : by_trial) rows.push_back(std::move(e));
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    if (loss_less(a.loss, b.loss)) return true;
-    if (loss_less(b.loss, a.loss)) return false;
-    if (a.budget != b.budget) return a.budget > b.budget;
-    return a.trial < b.trial;
-  });
-  if (rows.size() > k) rows.resize(k);
-  return rows;
-}
-
-inline std::string format_leaderboard(const std::vector<LeaderboardEntry>& rows) {
-  std::ostringstream os;
-  os << "| rank | trial | loss | budget | seconds | configuration |\n|---|---|---|---|---|---|\n";
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    os << "| " << i + 1 << " | " << rows[i].trial << " | " << std::setprecision(6) << rows[i].loss << " | "
-       << rows[i].budget << " | " << std::setprecision(3) << rows[i].seconds << " | " << rows[i].config << " |\n";
-  return os.str();
-}
 
 // Result of Hyperband::run.
 struct HyperbandResult {
