@@ -3,6 +3,8 @@
 // with sim and tune beside them and core under all. Including single headers compiles faster.
 #include "core/errors.hpp"
 #include "core/kernels.hpp"
+#include "core/lbfgs.hpp"
+#include "core/linalg.hpp"
 #include "core/parallel_for.hpp"
 #include "core/progress.hpp"
 #include "core/rng.hpp"

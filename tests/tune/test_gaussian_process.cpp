@@ -109,37 +109,6 @@ TEST_CASE("GP likelihood gradient matches central finite differences") {
   }
 }
 
-TEST_CASE("GP kernels: padded Cholesky, L⁻¹ and K⁻¹ = L⁻ᵀL⁻¹ against Gauss-Jordan") {
-  for (const std::size_t n : {1, 2, 5, 8, 9, 16, 23, 40}) {
-    CAPTURE(n);
-    const auto s = make_data(n, 3, 7);
-    GpHyperparameters h{0.0, 1.3, {0.4, 0.9, 2.0}, 0.05};
-    std::vector<double> k(n * n);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < n; ++j) k[i * n + j] = matern(&s.x[i * 3], &s.x[j * 3], h, 3) + (i == j ? h.noise_variance : 0);
-    const std::size_t ld = tune::detail::padded_ld(n);
-    std::vector<double> a(ld * ld, 0.0), x(ld * ld, 0.0), kinv(ld * ld, 0.0), inv_diag(ld, 0.0);
-    for (std::size_t j = 0; j < n; ++j)
-      for (std::size_t i = j; i < n; ++i) a[j * ld + i] = k[i * n + j];
-    REQUIRE(tune::detail::cholesky(a.data(), n, ld));
-    for (std::size_t i = n; i < ld; ++i)  // padding rows stay zero
-      for (std::size_t j = 0; j < n; ++j) REQUIRE(a[j * ld + i] == 0.0);
-    for (std::size_t i = 0; i < n; ++i) inv_diag[i] = 1.0 / a[i * ld + i];
-    tune::detail::triangular_inverse(a.data(), n, ld, inv_diag.data(), x.data());
-    tune::detail::inverse_from_triangular_inverse(x.data(), n, ld, kinv.data());
-    double logdet;
-    std::vector<double> ref = k;
-    invert(ref, n, logdet);
-    double worst = 0, scale = 0;
-    for (std::size_t j = 0; j < n; ++j)
-      for (std::size_t i = j; i < n; ++i) {
-        worst = std::max(worst, std::abs(kinv[j * ld + i] - ref[i * n + j]));
-        scale = std::max(scale, std::abs(ref[i * n + j]));
-      }
-    CHECK(worst <= 1e-10 * scale);
-  }
-}
-
 TEST_CASE("GP interpolates noise-free data and is uncertain far away") {
   const auto s = make_data(15, 2, 4, 0.0);
   GaussianProcess gp({0.0, 1.0, {0.4, 0.4}, 1e-10});

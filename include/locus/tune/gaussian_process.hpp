@@ -7,14 +7,15 @@
 //
 // fit() factorises K + σ_n² I by Cholesky (no explicit inverse is used for prediction).
 // optimize() maximises the log marginal likelihood over (log s², log l_1..l_d, log σ_n²)
-// with L-BFGS from several starts (the current hyperparameters plus random ones; each start
+// with L-BFGS (core/lbfgs.hpp) from several starts (the current hyperparameters plus random ones; each start
 // gets a short run and the best is then run to convergence), with the
 // mean c profiled out by its generalised-least-squares value (its gradient then vanishes,
 // so the gradient of the profiled likelihood is the partial gradient). Bounds are kept by a
 // smooth reparametrisation θ = lo + (hi - lo)·sigmoid(u), so the optimiser is unconstrained.
 // The analytic gradient is 0.5 tr((ααᵀ - K⁻¹) ∂K/∂θ); its inner sums run over the pairs of
 // points with precomputed squared differences, so a likelihood evaluation costs one
-// Cholesky plus O(n³/3) for K⁻¹ plus O(n² d).
+// Cholesky plus O(n³/3) for K⁻¹ plus O(n² d). The Cholesky, solves and K⁻¹ are the padded,
+// register-blocked kernels of core/linalg.hpp.
 //
 // predict() returns the latent mean and standard deviation (noise excluded), matching
 // scikit-learn's GaussianProcessRegressor with alpha = σ_n² (tests/python/check_gp_sklearn.py).
@@ -40,6 +41,8 @@
 #include <vector>
 #include <xsimd/xsimd.hpp>
 #include "../core/errors.hpp"
+#include "../core/lbfgs.hpp"
+#include "../core/linalg.hpp"
 #include "../core/parallel_for.hpp"
 #include "../core/rng.hpp"
 #include "../core/tensor.hpp"
@@ -67,196 +70,6 @@ struct GpFitOptions {
 };
 
 namespace detail {
-
-// Sum of the lanes, through memory (xsimd 8.1's AVX-512 hadd trips -Wmaybe-uninitialized in GCC 12).
-inline double lane_sum(const xsimd::batch<double>& v) {
-  constexpr std::size_t W = xsimd::batch<double>::size;
-  alignas(64) double lanes[W];
-  v.store_aligned(lanes);
-  double s = 0;
-  for (std::size_t k = 0; k < W; ++k) s += lanes[k];
-  return s;
-}
-
-inline double dot(const double* a, const double* b, std::size_t n) {
-  using B = xsimd::batch<double>;
-  constexpr std::size_t W = B::size;
-  std::size_t i = 0;
-  B acc0(0.0), acc1(0.0);
-  for (; i + 2 * W <= n; i += 2 * W) {
-    acc0 = xsimd::fma(B::load_unaligned(a + i), B::load_unaligned(b + i), acc0);
-    acc1 = xsimd::fma(B::load_unaligned(a + i + W), B::load_unaligned(b + i + W), acc1);
-  }
-  for (; i + W <= n; i += W) acc0 = xsimd::fma(B::load_unaligned(a + i), B::load_unaligned(b + i), acc0);
-  double s = lane_sum(acc0 + acc1);
-  for (; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
-
-// y[i] += a * x[i]. Explicit batches: callers pass rows of one buffer, which the compiler
-// cannot prove disjoint, so it would not vectorise the plain loop.
-inline void axpy(double a, const double* x, double* y, std::size_t n) {
-  using B = xsimd::batch<double>;
-  constexpr std::size_t W = B::size;
-  const B av(a);
-  std::size_t i = 0;
-  for (; i + W <= n; i += W) xsimd::fma(av, B::load_unaligned(x + i), B::load_unaligned(y + i)).store_unaligned(y + i);
-  for (; i < n; ++i) y[i] += a * x[i];
-}
-
-// Work matrices of gp_neg_lml are column-major with leading dimension padded_ld(n) and
-// zero padding rows, so that every column loop can run in whole SIMD batches (up to 8 rows
-// past the last one) instead of finishing with scalar iterations.
-using Bd = xsimd::batch<double>;
-constexpr std::size_t lanes_d = Bd::size;
-constexpr std::size_t block_rows = 8;  // rows per register block of the triangular kernels
-inline std::size_t padded_ld(std::size_t n) { return (n + lanes_d - 1) / lanes_d * lanes_d + block_rows; }
-
-// y[0..len) += a x[0..len) in whole batches when `wide` (the caller has room and finite
-// padding past len), else with a scalar tail.
-inline void axpy_rows(double a, const double* x, double* y, std::size_t len, bool wide) {
-  if (!wide) return axpy(a, x, y, len);
-  const Bd av(a);
-  for (std::size_t i = 0; i < len; i += lanes_d)
-    xsimd::fma(av, Bd::load_unaligned(x + i), Bd::load_unaligned(y + i)).store_unaligned(y + i);
-}
-
-// Rows r0 .. r0 + NB·W - 1 of column j minus Σ_{k<j} L(j,k)·L(rows, k), accumulated in
-// registers (one load and one multiply-add per element, one store per batch at the end).
-template <std::size_t NB>
-inline void cholesky_column_rows(double* a, std::size_t ld, std::size_t j, std::size_t r0) {
-  constexpr std::size_t W = lanes_d;
-  std::array<Bd, NB> acc;
-  double* cj = a + j * ld + r0;
-  for (std::size_t b = 0; b < NB; ++b) acc[b] = Bd::load_unaligned(cj + b * W);
-  for (std::size_t k = 0; k < j; ++k) {
-    const double* ck = a + k * ld + r0;
-    const Bd l(a[k * ld + j]);
-    for (std::size_t b = 0; b < NB; ++b) acc[b] = xsimd::fnma(l, Bd::load_unaligned(ck + b * W), acc[b]);
-  }
-  for (std::size_t b = 0; b < NB; ++b) acc[b].store_unaligned(cj + b * W);
-}
-
-// Column j once its updates are in: L(j,j) = sqrt, the rows below divided by it. False if the
-// pivot is not positive and finite (the matrix is not positive definite).
-inline bool cholesky_scale_column(double* cj, std::size_t j, std::size_t n) {
-  const double ajj = cj[j];
-  if (!(ajj > 0) || !std::isfinite(ajj)) return false;
-  const double ljj = std::sqrt(ajj);
-  cj[j] = ljj;
-  const double inv = 1.0 / ljj;
-  for (std::size_t i = j + 1; i < n; ++i) cj[i] *= inv;
-  return true;
-}
-
-// In-place Cholesky of a symmetric positive definite matrix in column-major storage with
-// leading dimension ld (the lower triangle is read and overwritten with L). Returns false if
-// not positive definite. With ld >= padded_ld(n) and zero padding rows: left-looking, in whole
-// batches with the rows of a column held in registers.
-inline bool cholesky(double* a, std::size_t n, std::size_t ld) {
-  const bool wide = ld >= padded_ld(n);
-  if (wide) {  // left-looking: column j from all earlier columns, 8 batches of rows in registers
-    constexpr std::size_t W = lanes_d;
-    for (std::size_t j = 0; j < n; ++j) {
-      for (std::size_t r0 = j; r0 < n; r0 += 8 * W) {
-        switch (std::min<std::size_t>(8, (n - r0 + W - 1) / W)) {
-          case 1: cholesky_column_rows<1>(a, ld, j, r0); break;
-          case 2: cholesky_column_rows<2>(a, ld, j, r0); break;
-          case 3: cholesky_column_rows<3>(a, ld, j, r0); break;
-          case 4: cholesky_column_rows<4>(a, ld, j, r0); break;
-          case 5: cholesky_column_rows<5>(a, ld, j, r0); break;
-          case 6: cholesky_column_rows<6>(a, ld, j, r0); break;
-          case 7: cholesky_column_rows<7>(a, ld, j, r0); break;
-          default: cholesky_column_rows<8>(a, ld, j, r0); break;
-        }
-      }
-      if (!cholesky_scale_column(a + j * ld, j, n)) return false;
-    }
-    return true;
-  }
-  for (std::size_t j = 0; j < n; ++j) {  // right-looking, for unpadded matrices
-    double* cj = a + j * ld;
-    if (!cholesky_scale_column(cj, j, n)) return false;
-    for (std::size_t k = j + 1; k < n; ++k) axpy(-cj[k], cj + k, a + k * ld + k, n - k);
-  }
-  return true;
-}
-inline bool cholesky(double* a, std::size_t n) { return cholesky(a, n, n); }
-// Solves L z = b in place (L lower, column-major, leading dimension ld; b padded like L's
-// columns when ld >= padded_ld(n)).
-inline void forward_solve(const double* l, std::size_t n, double* b, std::size_t ld) {
-  const bool wide = ld >= padded_ld(n);
-  for (std::size_t j = 0; j < n; ++j) {
-    const double* cj = l + j * ld;
-    const double zj = b[j] / cj[j];
-    b[j] = zj;
-    axpy_rows(-zj, cj + j + 1, b + j + 1, n - j - 1, wide);
-  }
-}
-inline void forward_solve(const double* l, std::size_t n, double* b) { forward_solve(l, n, b, n); }
-// Solves Lᵀ x = z in place.
-inline void backward_solve(const double* l, std::size_t n, double* z, std::size_t ld) {
-  for (std::size_t j = n; j-- > 0;) {
-    const double* cj = l + j * ld;
-    z[j] = (z[j] - dot(cj + j + 1, z + j + 1, n - j - 1)) / cj[j];
-  }
-}
-inline void backward_solve(const double* l, std::size_t n, double* z) { backward_solve(l, n, z, n); }
-
-// X = L⁻¹ (L: n×n lower, column-major, ld = padded_ld(n), zero padding rows) in column blocks
-// of lanes_d: x[c·rows·W + i·W + r] = X(i, cW + r) for rows i >= cW (rows = ld). Each block
-// is a forward substitution with W right-hand sides, 8 rows at a time held in registers
-// (8 accumulators, one load and 8 multiply-adds per earlier row): compute-bound, unlike
-// the axpy form. inv_diag: 1/L(i,i), zero past n (so padding rows stay finite).
-inline void triangular_inverse(const double* l, std::size_t n, std::size_t ld, const double* inv_diag, double* x) {
-  constexpr std::size_t W = lanes_d, R = block_rows;
-  const std::size_t nb = (n + W - 1) / W;
-  for (std::size_t c = 0; c < nb; ++c) {
-    const std::size_t c0 = c * W;
-    double* xb = x + c * ld * W;
-    for (std::size_t i0 = c0; i0 < n; i0 += R) {
-      std::array<Bd, R> acc;
-      for (std::size_t r = 0; r < R; ++r) {  // the identity's rows, restricted to this block's columns
-        alignas(64) double e[W] = {};
-        if (i0 + r - c0 < W) e[i0 + r - c0] = 1.0;
-        acc[r] = Bd::load_aligned(e);
-      }
-      for (std::size_t j = c0; j < i0; ++j) {
-        const Bd xj = Bd::load_unaligned(xb + j * W);
-        const double* lj = l + j * ld + i0;
-        for (std::size_t r = 0; r < R; ++r) acc[r] = xsimd::fnma(Bd(lj[r]), xj, acc[r]);
-      }
-      for (std::size_t r = 0; r < R; ++r) {  // the R×R diagonal block, in order
-        for (std::size_t s = 0; s < r; ++s) acc[r] = xsimd::fnma(Bd(l[(i0 + s) * ld + i0 + r]), acc[s], acc[r]);
-        acc[r] *= Bd(inv_diag[i0 + r]);
-        acc[r].store_unaligned(xb + (i0 + r) * W);
-      }
-    }
-  }
-}
-
-// K⁻¹ = XᵀX for X = L⁻¹ from triangular_inverse: the lower triangle (and the diagonal
-// blocks whole) of K⁻¹, column-major with leading dimension ld. Block (A, B), A >= B:
-// K⁻¹(A·W + a, B·W + b) = Σ_{i >= A·W} X(i, A·W + a) X(i, B·W + b): W accumulators (one
-// per column b), one load and W multiply-adds per row i.
-inline void inverse_from_triangular_inverse(const double* x, std::size_t n, std::size_t ld, double* kinv) {
-  constexpr std::size_t W = lanes_d;
-  const std::size_t nb = (n + W - 1) / W;
-  for (std::size_t A = 0; A < nb; ++A) {
-    const double* xa = x + A * ld * W;
-    for (std::size_t B = 0; B <= A; ++B) {
-      const double* xbb = x + B * ld * W;
-      std::array<Bd, W> acc;
-      acc.fill(Bd(0.0));
-      for (std::size_t i = A * W; i < n; ++i) {
-        const Bd va = Bd::load_unaligned(xa + i * W);
-        const double* rb = xbb + i * W;
-        for (std::size_t b = 0; b < W; ++b) acc[b] = xsimd::fma(Bd(rb[b]), va, acc[b]);
-      }
-      for (std::size_t b = 0; b < W; ++b) acc[b].store_unaligned(kinv + (B * W + b) * ld + A * W);
-    }
-  }
-}
 
 constexpr double sqrt5 = 2.23606797749978969640917366873128;
 
@@ -309,8 +122,9 @@ struct GpWork {
 // If profile_mean, c is set to its GLS optimum (written to *mean); otherwise *mean is used.
 inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta, bool profile_mean, double* mean,
                          double* grad, GpWork& w) {
-  const std::size_t n = pr.n, d = pr.d, ld = padded_ld(n);
-  constexpr std::size_t W = lanes_d;
+  const std::size_t n = pr.n, d = pr.d, ld = linalg::padded_ld(n);
+  using Bd = linalg::batch;
+  constexpr std::size_t W = linalg::lanes;
   const double sf2 = std::exp(theta[0]);
   const double sn2 = std::exp(theta[d + 1]);
   w.inv_l2.resize(d);
@@ -360,16 +174,16 @@ inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta
     std::copy(w.kp.data() + p, w.kp.data() + p + (n - j - 1), col + j + 1);  // lower triangle, column j
     p += n - j - 1;
   }
-  if (!cholesky(w.a.data(), n, ld)) return std::numeric_limits<double>::infinity();
+  if (!linalg::cholesky(w.a.data(), n, ld)) return std::numeric_limits<double>::infinity();
   const double* l = w.a.data();
   double c = *mean;
   if (profile_mean) {
     std::fill(w.ones_solved.begin(), w.ones_solved.begin() + n, 1.0);
-    forward_solve(l, n, w.ones_solved.data(), ld);
-    backward_solve(l, n, w.ones_solved.data(), ld);
+    linalg::forward_solve(l, n, w.ones_solved.data(), ld);
+    linalg::backward_solve(l, n, w.ones_solved.data(), ld);
     std::copy(y, y + n, w.alpha.begin());
-    forward_solve(l, n, w.alpha.data(), ld);
-    backward_solve(l, n, w.alpha.data(), ld);
+    linalg::forward_solve(l, n, w.alpha.data(), ld);
+    linalg::backward_solve(l, n, w.alpha.data(), ld);
     const double num = std::accumulate(w.alpha.begin(), w.alpha.begin() + n, 0.0);
     const double den = std::accumulate(w.ones_solved.begin(), w.ones_solved.begin() + n, 0.0);
     c = den > 0 ? num / den : 0.0;
@@ -377,8 +191,8 @@ inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta
     for (std::size_t i = 0; i < n; ++i) w.alpha[i] -= c * w.ones_solved[i];
   } else {
     for (std::size_t i = 0; i < n; ++i) w.alpha[i] = y[i] - c;
-    forward_solve(l, n, w.alpha.data(), ld);
-    backward_solve(l, n, w.alpha.data(), ld);
+    linalg::forward_solve(l, n, w.alpha.data(), ld);
+    linalg::backward_solve(l, n, w.alpha.data(), ld);
   }
   double fit = 0, logdet = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -390,8 +204,8 @@ inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta
 
   // K⁻¹ = L⁻ᵀ L⁻¹ by two register-blocked triangular products (lower triangle, column-major).
   for (std::size_t i = 0; i < n; ++i) w.inv_diag[i] = 1.0 / l[i * ld + i];
-  triangular_inverse(l, n, ld, w.inv_diag.data(), w.linv.data());
-  inverse_from_triangular_inverse(w.linv.data(), n, ld, w.kinv.data());
+  linalg::triangular_inverse(l, n, ld, w.inv_diag.data(), w.linv.data());
+  linalg::inverse_from_triangular_inverse(w.linv.data(), n, ld, w.kinv.data());
   // W = ααᵀ - K⁻¹ on the pairs (i > j, in the kernel's column order) and the diagonal;
   // pair_k = Σ W·k, and w.w = W·(the Matérn derivative factor).
   double trace_w = 0;
@@ -414,80 +228,14 @@ inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta
       w.w[p] = wij * w.fp[p];
     }
   }
-  pair_k += lane_sum(pk);
+  pair_k += linalg::lane_sum(pk);
   w.g_len.resize(d);
-  for (std::size_t k = 0; k < d; ++k) w.g_len[k] = dot(w.w.data(), pr.d2.data() + k * pairs, pairs);
+  for (std::size_t k = 0; k < d; ++k) w.g_len[k] = linalg::dot(w.w.data(), pr.d2.data() + k * pairs, pairs);
   // d(-lml)/dθ = -0.5 Σ_ij W_ij ∂K_ij/∂θ; pairs appear twice in the full sum.
   grad[0] = -(pair_k + 0.5 * sf2 * trace_w);
   for (std::size_t k = 0; k < d; ++k) grad[1 + k] = -(w.g_len[k] * w.inv_l2[k]);
   grad[d + 1] = -0.5 * sn2 * trace_w;
   return nlml;
-}
-
-// Minimises f(x) (returning value, filling gradient) by L-BFGS with Armijo backtracking.
-template <class F>
-double lbfgs_minimize(F&& f, std::vector<double>& x, std::size_t max_iterations, double tolerance) {
-  const std::size_t m = 7, dim = x.size();
-  std::vector<double> g(dim), xn(dim), gn(dim), dir(dim), alpha_hist(m);
-  std::vector<std::vector<double>> s_hist, y_hist;
-  std::vector<double> rho_hist;
-  double fx = f(x.data(), g.data());
-  if (!std::isfinite(fx)) return fx;
-  for (std::size_t it = 0; it < max_iterations; ++it) {
-    // two-loop recursion
-    dir = g;
-    const std::size_t h = s_hist.size();
-    for (std::size_t k = h; k-- > 0;) {
-      alpha_hist[k] = rho_hist[k] * std::inner_product(s_hist[k].begin(), s_hist[k].end(), dir.begin(), 0.0);
-      for (std::size_t i = 0; i < dim; ++i) dir[i] -= alpha_hist[k] * y_hist[k][i];
-    }
-    if (h > 0) {
-      const double yy = std::inner_product(y_hist[h - 1].begin(), y_hist[h - 1].end(), y_hist[h - 1].begin(), 0.0);
-      const double scale = 1.0 / (rho_hist[h - 1] * yy);
-      for (auto& v : dir) v *= scale;
-    }
-    for (std::size_t k = 0; k < h; ++k) {
-      const double beta = rho_hist[k] * std::inner_product(y_hist[k].begin(), y_hist[k].end(), dir.begin(), 0.0);
-      for (std::size_t i = 0; i < dim; ++i) dir[i] += (alpha_hist[k] - beta) * s_hist[k][i];
-    }
-    for (auto& v : dir) v = -v;
-    double slope = std::inner_product(g.begin(), g.end(), dir.begin(), 0.0);
-    if (!(slope < 0)) {  // not a descent direction: restart from steepest descent
-      s_hist.clear(), y_hist.clear(), rho_hist.clear();
-      for (std::size_t i = 0; i < dim; ++i) dir[i] = -g[i];
-      slope = -std::inner_product(g.begin(), g.end(), g.begin(), 0.0);
-      if (slope == 0) break;
-    }
-    double step = 1.0;
-    if (h == 0) step = std::min(1.0, 1.0 / std::sqrt(-slope));
-    double fn = 0;
-    bool accepted = false;
-    for (int ls = 0; ls < 30; ++ls) {
-      for (std::size_t i = 0; i < dim; ++i) xn[i] = x[i] + step * dir[i];
-      fn = f(xn.data(), gn.data());
-      if (std::isfinite(fn) && fn <= fx + 1e-4 * step * slope) {
-        accepted = true;
-        break;
-      }
-      step *= 0.5;
-    }
-    if (!accepted) break;
-    std::vector<double> s(dim), yv(dim);
-    for (std::size_t i = 0; i < dim; ++i) s[i] = xn[i] - x[i], yv[i] = gn[i] - g[i];
-    const double sy = std::inner_product(s.begin(), s.end(), yv.begin(), 0.0);
-    if (sy > 1e-12) {
-      if (s_hist.size() == m) s_hist.erase(s_hist.begin()), y_hist.erase(y_hist.begin()), rho_hist.erase(rho_hist.begin());
-      s_hist.push_back(std::move(s));
-      y_hist.push_back(std::move(yv));
-      rho_hist.push_back(1.0 / sy);
-    }
-    const double change = fx - fn;
-    x = xn;
-    g = gn;
-    fx = fn;
-    if (change < tolerance * (1 + std::abs(fx))) break;
-  }
-  return fx;
 }
 
 inline double sigmoid(double u) { return 1.0 / (1.0 + std::exp(-u)); }
@@ -583,7 +331,7 @@ class GaussianProcess {
         }
         return f;
       };
-      const double f = detail::lbfgs_minimize(objective, u, iterations, opt.tolerance);
+      const double f = lbfgs_minimize(objective, u, iterations, opt.tolerance);
       std::vector<double> gtmp(dim);
       const double f_final = objective(u.data(), gtmp.data());  // sets the profiled mean at u
       return Outcome{std::isfinite(f) ? f_final : std::numeric_limits<double>::infinity(), u, mean};
@@ -703,9 +451,9 @@ class GaussianProcess {
     xscaled_.resize(n_ * d_);
     for (std::size_t i = 0; i < n_; ++i)
       for (std::size_t k = 0; k < d_; ++k) xscaled_[i * d_ + k] = x_[i * d_ + k] * inv_l_[k];
-    // L in a padded work matrix (see detail::padded_ld), so the batched kernels apply.
+    // L in a padded work matrix (see linalg::padded_ld), so the batched kernels apply.
     const std::size_t n = n_;
-    ld_ = detail::padded_ld(n);
+    ld_ = linalg::padded_ld(n);
     l_.assign(ld_ * ld_, 0.0);
     std::vector<double> r2(n);
     for (std::size_t j = 0; j < n; ++j) {
@@ -713,21 +461,21 @@ class GaussianProcess {
       std::copy(r2.begin() + static_cast<std::ptrdiff_t>(j), r2.end(), l_.begin() + static_cast<std::ptrdiff_t>(j * ld_ + j));
       l_[j * ld_ + j] += hyper_.noise_variance;
     }
-    if (!detail::cholesky(l_.data(), n, ld_))
+    if (!linalg::cholesky(l_.data(), n, ld_))
       throw InputError("GaussianProcess: the kernel matrix is not positive definite (duplicate inputs with zero noise?)");
     alpha_.assign(ld_, 0.0);
     for (std::size_t i = 0; i < n; ++i) alpha_[i] = y_[i] - hyper_.mean;
-    detail::forward_solve(l_.data(), n, alpha_.data(), ld_);
+    linalg::forward_solve(l_.data(), n, alpha_.data(), ld_);
     double fit = 0, logdet = 0;
     for (std::size_t i = 0; i < n; ++i) fit += alpha_[i] * alpha_[i], logdet += std::log(l_[i * ld_ + i]);
     lml_ = -0.5 * fit - logdet - 0.5 * static_cast<double>(n) * std::log(2 * 3.14159265358979323846);
-    detail::backward_solve(l_.data(), n, alpha_.data(), ld_);
+    linalg::backward_solve(l_.data(), n, alpha_.data(), ld_);
     // X = L⁻¹, row-major with 8 zero rows of padding, for predict's variances.
-    const std::size_t W = detail::lanes_d;
+    const std::size_t W = linalg::lanes;
     std::vector<double> inv_diag(ld_, 0.0), xb(ld_ * ld_, 0.0);
     for (std::size_t j = 0; j < n; ++j) inv_diag[j] = 1.0 / l_[j * ld_ + j];
-    detail::triangular_inverse(l_.data(), n, ld_, inv_diag.data(), xb.data());
-    xinv_.assign((n + detail::block_rows) * n, 0.0);
+    linalg::triangular_inverse(l_.data(), n, ld_, inv_diag.data(), xb.data());
+    xinv_.assign((n + linalg::block_rows) * n, 0.0);
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j <= i; ++j) xinv_[i * n + j] = xb[(j / W) * ld_ * W + i * W + j % W];
     fitted_ = true;
