@@ -5,6 +5,7 @@
 #include "core/kernels.hpp"
 #include "core/lbfgs.hpp"
 #include "core/linalg.hpp"
+#include "core/normal.hpp"
 #include "core/parallel_for.hpp"
 #include "core/progress.hpp"
 #include "core/rng.hpp"

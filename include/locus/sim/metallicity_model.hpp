@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include <locus/core/errors.hpp>
+#include <locus/core/normal.hpp>
 #include <locus/core/rng.hpp>
 #include <locus/sim/galaxy_model.hpp>
 
@@ -41,14 +42,16 @@ class MetallicityModel {
   double disk_mean(double z) const { return p_.mu_inf + p_.delta_mu * std::exp(-std::abs(z) / p_.h_mu); }
 
   double pdf(Component c, double z, double x) const {
-    if (c == Component::halo) return gauss(x, p_.halo_mean, p_.halo_sigma);
+    if (c == Component::halo) return normal::pdf(x, p_.halo_mean, p_.halo_sigma);
     const double mu = disk_mean(z), w = p_.a0 + p_.a1;
-    return (p_.a0 * gauss(x, mu + p_.offset0, p_.sigma0) + p_.a1 * gauss(x, mu + p_.offset1, p_.sigma1)) / w;
+    const double f0 = normal::pdf(x, mu + p_.offset0, p_.sigma0), f1 = normal::pdf(x, mu + p_.offset1, p_.sigma1);
+    return (p_.a0 * f0 + p_.a1 * f1) / w;
   }
   double cdf(Component c, double z, double x) const {
-    if (c == Component::halo) return phi((x - p_.halo_mean) / p_.halo_sigma);
+    if (c == Component::halo) return normal::cdf((x - p_.halo_mean) / p_.halo_sigma);
     const double mu = disk_mean(z), w = p_.a0 + p_.a1;
-    return (p_.a0 * phi((x - mu - p_.offset0) / p_.sigma0) + p_.a1 * phi((x - mu - p_.offset1) / p_.sigma1)) / w;
+    const double f0 = normal::cdf((x - mu - p_.offset0) / p_.sigma0), f1 = normal::cdf((x - mu - p_.offset1) / p_.sigma1);
+    return (p_.a0 * f0 + p_.a1 * f1) / w;
   }
   // Two variates per draw (one uniform, one normal) whatever the component, so a stream's
   // position does not depend on the component mix.
@@ -60,11 +63,6 @@ class MetallicityModel {
   }
 
  private:
-  static double gauss(double x, double m, double s) {
-    const double t = (x - m) / s;
-    return std::exp(-0.5 * t * t) / (s * 2.5066282746310002);
-  }
-  static double phi(double t) { return 0.5 * std::erfc(-t / 1.4142135623730951); }
   MetallicityParams p_;
 };
 

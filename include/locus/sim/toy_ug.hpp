@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <locus/core/errors.hpp>
+#include <locus/core/normal.hpp>
 #include <locus/core/rng.hpp>
 
 namespace locus::sim {
@@ -44,17 +45,12 @@ struct ToyUgModel {
 
   double prior_pdf(double x) const {
     if (prior == ToyFehPrior::uniform) return (x >= -3.0 && x <= 0.0) ? 1.0 / 3.0 : 0.0;
-    return 0.5 * gauss(x, -1.5, 0.3) + 0.5 * gauss(x, -0.5, 0.2);
+    return 0.5 * normal::pdf(x, -1.5, 0.3) + 0.5 * normal::pdf(x, -0.5, 0.2);
   }
   // Range outside which the prior density is negligible (< 1e-14 relative).
   std::array<double, 2> prior_support() const {
     if (prior == ToyFehPrior::uniform) return {-3.0, 0.0};
     return {-1.5 - 8.0 * 0.3, -0.5 + 8.0 * 0.2};
-  }
-
-  static double gauss(double x, double mu, double s) {
-    const double z = (x - mu) / s;
-    return std::exp(-0.5 * z * z) / (s * 2.5066282746310002);
   }
 };
 
@@ -110,8 +106,6 @@ inline MedianEstimate median_with_error(std::vector<double> v) {
 }
 
 namespace detail {
-inline double normal_cdf(double z) { return 0.5 * std::erfc(-z / 1.4142135623730951); }
-
 // Nodes and weights of composite 8-point Gauss–Legendre quadrature on [lo, hi] with `panels`
 // panels.
 inline void gauss_legendre_grid(double lo, double hi, std::size_t panels, std::vector<double>& x,
@@ -157,7 +151,7 @@ inline double weighted_smoothed_median(const std::vector<double>& x, const std::
     }
   auto cdf = [&](double t) {
     double acc = 0;
-    for (std::size_t i = 0; i < xs.size(); ++i) acc += ws[i] * normal_cdf((t - xs[i]) / sigma);
+    for (std::size_t i = 0; i < xs.size(); ++i) acc += ws[i] * normal::cdf((t - xs[i]) / sigma);
     return acc / total;
   };
   double lo = xs.front() - 10 * sigma, hi = xs.back() + 10 * sigma;
@@ -201,7 +195,7 @@ inline double toy_ug_expected_median(const ToyUgModel& m, double ug_lo, double u
   }
   return detail::toy_median_exact(m, [&](double x) {
     const double y = ToyUgModel::color(x);
-    return detail::normal_cdf((ug_hi - y) / m.sigma_ug) - detail::normal_cdf((ug_lo - y) / m.sigma_ug);
+    return normal::cdf((ug_hi - y) / m.sigma_ug) - normal::cdf((ug_lo - y) / m.sigma_ug);
   });
 }
 

@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 #include "../core/errors.hpp"
+#include "../core/normal.hpp"
 #include "../core/parallel_for.hpp"
 #include "../core/progress.hpp"
 #include "../core/rng.hpp"
@@ -53,9 +54,7 @@ struct ExpectedImprovement {
     const double imp = best - mu - xi;
     if (!(sigma > 1e-12)) return std::max(imp, 0.0);
     const double z = imp / sigma;
-    const double cdf = 0.5 * std::erfc(-z / std::sqrt(2.0));
-    const double pdf = std::exp(-0.5 * z * z) / std::sqrt(2 * 3.14159265358979323846);
-    return imp * cdf + sigma * pdf;
+    return imp * normal::cdf(z) + sigma * normal::pdf(z);
   }
 };
 struct LowerConfidenceBound {
