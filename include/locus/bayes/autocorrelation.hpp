@@ -19,12 +19,12 @@
 #include <complex>
 #include <cstddef>
 #include <limits>
-#include <numbers>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "../core/errors.hpp"
+#include "../core/fft.hpp"
 
 namespace locus::bayes {
 
@@ -55,32 +55,6 @@ struct AutocorrTime {
 
 namespace detail {
 
-// In-place iterative radix-2 FFT; data.size() must be a power of two.
-inline void fft_inplace(std::vector<std::complex<double>>& a, bool inverse) {
-  const std::size_t n = a.size();
-  for (std::size_t i = 1, j = 0; i < n; ++i) {
-    std::size_t bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) std::swap(a[i], a[j]);
-  }
-  for (std::size_t len = 2; len <= n; len <<= 1) {
-    const double ang = 2 * std::numbers::pi / static_cast<double>(len) * (inverse ? 1 : -1);
-    const std::complex<double> wl(std::cos(ang), std::sin(ang));
-    for (std::size_t i = 0; i < n; i += len) {
-      std::complex<double> w(1.0, 0.0);
-      for (std::size_t k = 0; k < len / 2; ++k) {
-        const auto u = a[i + k], v = a[i + k + len / 2] * w;
-        a[i + k] = u + v;
-        a[i + k + len / 2] = u - v;
-        w *= wl;
-      }
-    }
-  }
-  if (inverse)
-    for (auto& v : a) v /= static_cast<double>(n);
-}
-
 // Gathers walker k of parameter d from a [step][walker][dim] chain, centred on its mean.
 inline void centred_series(const double* chain, std::size_t nsteps, std::size_t nwalkers,
                            std::size_t ndim, std::size_t k, std::size_t d, std::vector<double>& y) {
@@ -104,13 +78,11 @@ inline std::vector<double> autocorrelation_function(std::span<const double> x) {
   double mean = 0;
   for (double v : x) mean += v;
   mean /= static_cast<double>(n);
-  std::size_t m = 1;
-  while (m < 2 * n) m <<= 1;
-  std::vector<std::complex<double>> a(m, 0.0);
+  std::vector<std::complex<double>> a(fft::next_power_of_two(2 * n), 0.0);
   for (std::size_t t = 0; t < n; ++t) a[t] = x[t] - mean;
-  detail::fft_inplace(a, false);
+  fft::transform(a);
   for (auto& v : a) v = std::norm(v);
-  detail::fft_inplace(a, true);
+  fft::transform(a, true);
   std::vector<double> acf(n);
   const double a0 = a[0].real();
   for (std::size_t t = 0; t < n; ++t) acf[t] = a[t].real() / a0;
