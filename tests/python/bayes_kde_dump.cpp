@@ -1,8 +1,10 @@
 // Helper for tests/python/check_bayes_kde.py: a fixed random catalogue (r, Mr, [Fe/H]), then the
 // maps PriorMaps::from_catalog builds from it for r bins 2 (r = 15) and 6 (r = 17), on photo-D's
-// grid. Output: "n" then n lines "r Mr FeH"; then per bin "bin k count c" and the 36 x 96 map
-// values, Mr-major, one per line.
+// grid, with the exact and the binned KDE. Output: "n" then n lines "r Mr FeH"; then per method
+// and bin "bin k count c method m" (m: exact or binned) and the 36 x 96 map values, Mr-major,
+// one per line.
 #include <cstdio>
+#include <utility>
 #include <vector>
 
 #include "locus/bayes/prior.hpp"
@@ -18,12 +20,17 @@ int main() {
     feh.push_back(f);
     mr.push_back(4.5 + 1.8 * rng.normal() - 0.8 * f + 2.0 * thick);
   }
-  const auto p = locus::bayes::PriorMaps::from_catalog(r, mr, feh);
   std::printf("%zu\n", r.size());
   for (std::size_t i = 0; i < r.size(); ++i) std::printf("%.17g %.17g %.17g\n", r[i], mr[i], feh[i]);
-  for (std::size_t k : {2u, 6u}) {
-    std::printf("bin %zu count %zu\n", k, p.count(k));
-    for (double v : p.map(k).values) std::printf("%.17g\n", v);
+  using locus::bayes::KdeMethod;
+  for (auto [method, name] : {std::pair{KdeMethod::exact, "exact"}, std::pair{KdeMethod::binned, "binned"}}) {
+    locus::bayes::KdeOptions opt;
+    opt.method = method;
+    const auto p = locus::bayes::PriorMaps::from_catalog(r, mr, feh, opt);
+    for (std::size_t k : {2u, 6u}) {
+      std::printf("bin %zu count %zu method %s\n", k, p.count(k), name);
+      for (double v : p.map(k).values) std::printf("%.17g\n", v);
+    }
   }
   return 0;
 }

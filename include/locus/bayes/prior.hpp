@@ -19,23 +19,14 @@
 #include <string>
 #include <vector>
 
+#include "locus/bayes/axis.hpp"
+#include "locus/bayes/kde.hpp"
 #include "locus/bayes/locus_model.hpp"
 #include "locus/core/errors.hpp"
 #include "locus/core/parallel_for.hpp"
 #include "locus/core/rng.hpp"
 
 namespace locus::bayes {
-
-// A regular axis: n values lo, lo + step, ..., lo + (n-1) step (step > 0).
-struct Axis {
-  double lo = 0.0, step = 1.0;
-  std::size_t n = 1;
-  double hi() const { return lo + step * static_cast<double>(n - 1); }
-  double value(std::size_t i) const { return lo + step * static_cast<double>(i); }
-  // photo-D's map grid: [Fe/H] -2.5..1.0 (36 values), Mr -2..17 (96 values).
-  static Axis photod_feh() { return {-2.5, 0.1, 36}; }
-  static Axis photod_mr() { return {-2.0, 0.2, 96}; }
-};
 
 // PriorMap: one r bin's density on a regular ([Fe/H], Mr) grid.
 //
@@ -74,9 +65,13 @@ struct PriorMap {
 struct KdeOptions {
   Axis feh = Axis::photod_feh();
   Axis mr = Axis::photod_mr();
-  // photo-D draws at most this many stars per bin for the KDE (random, without replacement);
-  // the draw uses rng.split(bin) so it is reproducible.
-  std::size_t max_rows = 200000;
+  // binned: linear binning and a truncated kernel, O(n) per bin, within 3e-4 of the exact
+  // KDE's peak (kde.hpp); exact: scipy's sum over every star at every node, O(n · nodes).
+  KdeMethod method = KdeMethod::binned;
+  // At most this many stars per bin (random, without replacement, drawn with
+  // Rng(seed).split(bin) so it is reproducible); 0 = all. The binned KDE needs no cap: all
+  // stars give the least noisy map. photo-D caps at 200000 to bound the exact KDE's cost.
+  std::size_t max_rows = 0;
   std::uint64_t seed = 20250101;
   std::size_t threads = 0;
 };
@@ -89,8 +84,10 @@ struct KdeOptions {
 //    centre, r below 14 or above 27 clamped to the end bins; -1 for NaN r.
 //  - load_csv(path) reads photo-D's "rmag,FeH,Mr,density" tables (one regular grid per bin);
 //    from_catalog(r, Mr, FeH) builds the maps with scipy's gaussian_kde (Scott's rule: the data
-//    covariance (ddof = 1) times n^(-1/3) in 2-D); bins with fewer than 3 stars or a singular
-//    covariance get an all-zero map (count(k) tells how many stars went in).
+//    covariance (ddof = 1) times n^(-1/3) in 2-D), computed by gaussian_kde_grid with
+//    KdeOptions::method; stars with a non-finite Mr or [Fe/H] are left out; bins with fewer than
+//    3 stars or a singular covariance get an all-zero map (count(k) tells how many stars were in
+//    the bin, before any max_rows draw). The maps do not depend on the thread count.
 //  - density(k, mr, feh) is map(k).density(mr, feh); on_nodes(model) tabulates it for every
 //    node, bin-major: out[k * model.size() + n].
 //  - depends_on_r() is false when all 27 maps are identical (flat() among them): the posterior
@@ -270,61 +267,38 @@ inline PriorMaps PriorMaps::from_catalog(std::span<const double> r, std::span<co
     throw InputError("PriorMaps::from_catalog: r, Mr and FeH must have the same length");
   if (opt.feh.n < 1 || opt.mr.n < 1 || !(opt.feh.step > 0) || !(opt.mr.step > 0))
     throw ConfigError("PriorMaps::from_catalog: bad grid axes");
-  std::vector<PriorMap> maps;
-  std::vector<std::size_t> counts;
-  const Rng base(opt.seed);
-  for (std::size_t k = 0; k < n_bins; ++k) {
-    const double centre = bin_centre(k);
-    std::vector<std::size_t> rows;
-    for (std::size_t i = 0; i < r.size(); ++i)
-      if (r[i] > centre - half_width && r[i] < centre + half_width && std::isfinite(mr[i]) && std::isfinite(feh[i]))
-        rows.push_back(i);
-    counts.push_back(rows.size());
-    if (rows.size() > opt.max_rows) {
-      Rng rng = base.split(k);
-      locus::shuffle(rows.begin(), rows.end(), rng);
-      rows.resize(opt.max_rows);
-      std::sort(rows.begin(), rows.end());
+  // The rows of every bin, in one pass (a star lies in at most two bins), ascending.
+  std::vector<std::vector<std::size_t>> rows(n_bins);
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    if (!(r[i] > r_min - 2 * half_width && r[i] < r_max + 2 * half_width) || !std::isfinite(mr[i]) ||
+        !std::isfinite(feh[i]))
+      continue;
+    const int near = bin_index(r[i]);
+    for (int k = std::max(0, near - 1); k <= std::min<int>(n_bins - 1, near + 1); ++k) {
+      const double centre = bin_centre(static_cast<std::size_t>(k));
+      if (r[i] > centre - half_width && r[i] < centre + half_width) rows[static_cast<std::size_t>(k)].push_back(i);
     }
-    PriorMap m{opt.feh, opt.mr, std::vector<double>(opt.feh.n * opt.mr.n, 0.0)};
-    const std::size_t n = rows.size();
-    if (n >= 3) {
-      double sx = 0, sy = 0;
-      for (auto i : rows) sx += feh[i], sy += mr[i];
-      const double mx = sx / static_cast<double>(n), my = sy / static_cast<double>(n);
-      double cxx = 0, cyy = 0, cxy = 0;
-      for (auto i : rows) {
-        const double dx = feh[i] - mx, dy = mr[i] - my;
-        cxx += dx * dx, cyy += dy * dy, cxy += dx * dy;
-      }
-      const double dn = static_cast<double>(n - 1);
-      cxx /= dn, cyy /= dn, cxy /= dn;
-      // Scott's factor n^(-1/(d+4)) with d = 2; the kernel covariance is factor^2 * cov.
-      const double f2 = std::pow(static_cast<double>(n), -2.0 / 6.0);
-      const double kxx = cxx * f2, kyy = cyy * f2, kxy = cxy * f2;
-      const double det = kxx * kyy - kxy * kxy;
-      if (det > 0 && std::isfinite(det)) {
-        const double ixx = kyy / det, iyy = kxx / det, ixy = -kxy / det;
-        const double norm = 1.0 / (2.0 * std::numbers::pi * std::sqrt(det) * static_cast<double>(n));
-        std::vector<double> px(n), py(n);
-        for (std::size_t a = 0; a < n; ++a) px[a] = feh[rows[a]], py[a] = mr[rows[a]];
-        const std::size_t cells = m.values.size();
-        parallel_for(
-            cells, 16,
-            [&](std::size_t c) {
-              const double x = opt.feh.value(c % opt.feh.n), y = opt.mr.value(c / opt.feh.n);
-              double s = 0;
-              for (std::size_t a = 0; a < n; ++a) {
-                const double dx = x - px[a], dy = y - py[a];
-                s += std::exp(-0.5 * (ixx * dx * dx + 2 * ixy * dx * dy + iyy * dy * dy));
-              }
-              m.values[c] = s * norm;
-            },
-            opt.threads);
-      }
-    }
-    maps.push_back(std::move(m));
   }
+  std::vector<PriorMap> maps(n_bins);
+  std::vector<std::size_t> counts(n_bins);
+  const Rng base(opt.seed);
+  // One bin per task, each computed serially: the same maps whatever the thread count.
+  parallel_for(
+      n_bins, 1,
+      [&](std::size_t k) {
+        std::vector<std::size_t>& idx = rows[k];
+        counts[k] = idx.size();
+        if (opt.max_rows > 0 && idx.size() > opt.max_rows) {
+          Rng rng = base.split(k);
+          locus::shuffle(idx.begin(), idx.end(), rng);
+          idx.resize(opt.max_rows);
+          std::sort(idx.begin(), idx.end());
+        }
+        std::vector<double> x(idx.size()), y(idx.size());
+        for (std::size_t a = 0; a < idx.size(); ++a) x[a] = feh[idx[a]], y[a] = mr[idx[a]];
+        maps[k] = PriorMap{opt.feh, opt.mr, gaussian_kde_grid(x, y, opt.feh, opt.mr, opt.method, {}, 1)};
+      },
+      opt.threads);
   return PriorMaps(std::move(maps), std::move(counts));
 }
 
