@@ -33,15 +33,15 @@
 #include <unordered_set>
 #include <utility>
 #include <vector>
-#include "../core/errors.hpp"
-#include "../core/normal.hpp"
-#include "../core/parallel_for.hpp"
-#include "../core/progress.hpp"
-#include "../core/rng.hpp"
-#include "gaussian_process.hpp"
-#include "journal.hpp"
-#include "space.hpp"
-#include "trial.hpp"
+#include <locus/core/errors.hpp>
+#include <locus/core/normal.hpp>
+#include <locus/core/parallel_for.hpp>
+#include <locus/core/progress.hpp>
+#include <locus/core/rng.hpp>
+#include <locus/tune/gaussian_process.hpp>
+#include <locus/tune/journal.hpp>
+#include <locus/tune/space.hpp>
+#include <locus/tune/trial.hpp>
 
 namespace locus::tune {
 

@@ -40,12 +40,12 @@
 #include <utility>
 #include <vector>
 #include <xsimd/xsimd.hpp>
-#include "../core/errors.hpp"
-#include "../core/lbfgs.hpp"
-#include "../core/linalg.hpp"
-#include "../core/parallel_for.hpp"
-#include "../core/rng.hpp"
-#include "../core/tensor.hpp"
+#include <locus/core/errors.hpp>
+#include <locus/core/lbfgs.hpp>
+#include <locus/core/linalg.hpp>
+#include <locus/core/parallel_for.hpp>
+#include <locus/core/rng.hpp>
+#include <locus/core/tensor.hpp>
 
 namespace locus::tune {
 

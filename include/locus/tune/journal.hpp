@@ -20,7 +20,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
-#include "../core/errors.hpp"
+#include <locus/core/errors.hpp>
 
 namespace locus::tune {
 

@@ -34,8 +34,8 @@
 #include <variant>
 #include <vector>
 #include <nlohmann/json.hpp>
-#include "../core/errors.hpp"
-#include "../core/rng.hpp"
+#include <locus/core/errors.hpp>
+#include <locus/core/rng.hpp>
 
 namespace locus::tune {
 
