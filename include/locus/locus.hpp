@@ -2,6 +2,7 @@
 // Umbrella header: everything in locus. Folders follow the data flow io → bayes → nn,
 // with sim and tune beside them and core under all. Including single headers compiles faster.
 #include "core/errors.hpp"
+#include "core/fft.hpp"
 #include "core/kernels.hpp"
 #include "core/lbfgs.hpp"
 #include "core/linalg.hpp"
@@ -18,10 +19,12 @@
 #include "io/csv.hpp"
 #include "io/fits.hpp"
 #include "bayes/autocorrelation.hpp"
+#include "bayes/axis.hpp"
 #include "bayes/chain.hpp"
 #include "bayes/ensemble_sampler.hpp"
 #include "bayes/extinction.hpp"
 #include "bayes/grid_posterior.hpp"
+#include "bayes/kde.hpp"
 #include "bayes/locus_model.hpp"
 #include "bayes/log_probability.hpp"
 #include "bayes/metropolis_hastings.hpp"
