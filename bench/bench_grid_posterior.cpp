@@ -19,6 +19,7 @@
 
 #include "locus/bayes/grid_posterior.hpp"
 #include "locus/io/csv.hpp"
+#include "locus/pipeline/adapters.hpp"
 
 using namespace locus::bayes;
 using clk = std::chrono::steady_clock;
@@ -28,7 +29,7 @@ struct Timing {
   double wall = 1e30, cpu = 1e30;
 };
 
-Timing time_fit(const GridPosterior& g, const std::vector<Observation>& stars, std::size_t threads, int repeats,
+Timing time_fit(const GridPosterior& g, const std::vector<Star>& stars, std::size_t threads, int repeats,
                 std::vector<Summary>* out = nullptr) {
   Timing t;
   for (int r = 0; r < repeats; ++r) {
@@ -74,15 +75,7 @@ int main(int argc, char** argv) {
   locus::io::CsvReadOptions ro;
   ro.id_column = "CALIBSTARS";
   const auto cat = locus::io::read_csv(d + "s82/s82_calibstars.csv", ro);
-  std::vector<Observation> stars(cat.rows());
-  for (std::size_t i = 0; i < cat.rows(); ++i) {
-    stars[i].r = cat.column<double>("rmag")[i];
-    stars[i].ar_sfd = cat.column<double>("Ar")[i];
-    for (std::size_t c = 0; c < n_colours; ++c) {
-      stars[i].colour[c] = cat.column<double>(std::string(colour_names[c]))[i];
-      stars[i].error[c] = cat.column<double>(std::string(colour_names[c]) + "Err")[i];
-    }
-  }
+  auto stars = locus::pipeline::read_stars(cat);
   if (n_stars > 0 && n_stars < stars.size()) stars.resize(n_stars);
   const auto model = LocusModel::load(d + "locus/SDSSDSEDlocus_10Gyr.txt", {.t_step = t_step});
   const auto priors = PriorMaps::load_csv(d + "s82/priors_s82_pix0.csv");
@@ -110,9 +103,12 @@ int main(int argc, char** argv) {
     std::ofstream f(out);
     f.precision(17);
     f << "i,Mr,FeH,Ar,sMr,sFeH,sAr,chi2min\n";
-    for (std::size_t i = 0; i < ra.size(); ++i)
-      f << i << ',' << ra[i].mean[0] << ',' << ra[i].mean[1] << ',' << ra[i].mean[2] << ',' << ra[i].sigma[0] << ','
-        << ra[i].sigma[1] << ',' << ra[i].sigma[2] << ',' << ra[i].chi2_min << '\n';
+    for (std::size_t i = 0; i < ra.size(); ++i) {
+      const auto& x = ra[i];
+      const std::size_t m = index(Param::mr), fe = index(Param::feh), a = index(Param::ar);
+      f << i << ',' << x.mean[m] << ',' << x.mean[fe] << ',' << x.mean[a] << ',' << x.sigma[m] << ',' << x.sigma[fe]
+        << ',' << x.sigma[a] << ',' << x.chi2_min << '\n';
+    }
   }
   return 0;
 }

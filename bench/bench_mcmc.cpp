@@ -9,12 +9,11 @@
 // maps, the first M stars with the exact starting walkers locus used, and log π at test
 // points, so bench/mcmc_vs_emcee.py can run emcee on the identical target and settings.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,7 +21,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <locus/bayes/photod_target.hpp>
+#include <locus/bayes/mcmc_posterior.hpp>
+
+#include "../tests/support/s82.hpp"
 
 using namespace locus;
 using namespace locus::bayes;
@@ -38,33 +39,6 @@ double thread_cpu() {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-std::vector<PhotodStar> read_s82(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError("bench_mcmc: cannot open " + path);
-  std::string line;
-  std::getline(in, line);
-  std::map<std::string, std::size_t> col;
-  {
-    std::stringstream ss(line);
-    std::string t;
-    for (std::size_t k = 0; std::getline(ss, t, ','); ++k) col[t] = k;
-  }
-  std::vector<PhotodStar> out;
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string t; std::getline(ss, t, ',');) f.push_back(t);
-    PhotodStar s;
-    for (std::size_t c = 0; c < n_colours; ++c) {
-      s.colour[c] = std::stod(f.at(col.at(std::string(colour_names[c]))));
-      s.error[c] = std::stod(f.at(col.at(std::string(colour_names[c]) + "Err")));
-    }
-    s.r = std::stod(f.at(col.at("rmag")));
-    s.ar_sfd = std::stod(f.at(col.at("Ar")));
-    out.push_back(s);
-  }
-  return out;
-}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,7 +61,7 @@ int main(int argc, char** argv) {
   const PriorMaps priors = PriorMaps::load_csv(dir + "priors_s82_pix0.csv");
   const Extinction ext;
   const PhotodModel pm(model, priors, ext);
-  auto stars = read_s82(dir + "s82_calibstars.csv");
+  auto stars = locus::test::s82_stars();
   if (nstars > 0 && nstars < stars.size()) stars.resize(nstars);
   const McmcSettings set;  // 4 walkers × 500 steps, 100 burn-in
   const Rng master(20251124);
@@ -103,14 +77,15 @@ int main(int argc, char** argv) {
     const double c0 = thread_cpu();
     for (std::size_t i = 0; i < stars.size(); ++i) {
       Rng rng = master.split(i);
-      const PhotodTarget target(pm, stars[i], set.ar);
+      const PhotodTarget target(pm, stars[i], set.ar_prior);
       const auto start = target.start(set.walkers, rng);
       const auto t1 = clk::now();
       const double c1 = thread_cpu();
       sampler.run(target, start, set.steps, rng);
       run_cpu += thread_cpu() - c1;
       run_time += seconds_since(t1);
-      const auto s = summarize(target, sampler.chain(), set.burn_in);
+      std::array<double, n_params> tau{};
+      const auto s = summarize(target, sampler.chain(), set.burn_in, set.autocorr ? &tau : nullptr);
       sink += s.mean[0];
       acc += sampler.mean_acceptance_fraction();
     }
@@ -137,7 +112,7 @@ int main(int argc, char** argv) {
     double best = 1e300;
     for (int rep = 0; rep < repeats; ++rep) {
       const auto t0 = clk::now();
-      auto r = mcmc_posterior(pm, std::span<const PhotodStar>(stars), set, master, th);
+      auto r = mcmc_posterior(pm, std::span<const Star>(stars), set, master, th);
       best = std::min(best, seconds_since(t0));
       (th == 1 ? r1 : r2) = std::move(r);
     }
@@ -167,7 +142,7 @@ int main(int argc, char** argv) {
     const std::size_t ns = std::min(dump_stars, stars.size());
     for (std::size_t i = 0; i < ns; ++i) {
       const auto& s = stars[i];
-      const PhotodTarget target(pm, s, set.ar);
+      const PhotodTarget target(pm, s, set.ar_prior);
       Rng rng = master.split(i);
       const auto start = target.start(set.walkers, rng);
       // Test points: the starts and random points around them, with locus's log π.

@@ -140,8 +140,9 @@ for s, tg in zip(stars, targets):
     acc.append(float(np.mean(sampler.acceptance_fraction)))
     ch = sampler.get_chain(discard=100, flat=True)
     mr = np.array([tg.mr(a, b) for a, b, _ in ch])
-    em = [mr.mean(), ch[:, 1].mean(), ch[:, 2].mean()]
-    es = [mr.std(), ch[:, 1].std(), ch[:, 2].std()]
+    # locus's summaries are in its parameter order (Mr, Ar, [Fe/H]); the chain is (t, [Fe/H], Ar)
+    em = [mr.mean(), ch[:, 2].mean(), ch[:, 1].mean()]
+    es = [mr.std(), ch[:, 2].std(), ch[:, 1].std()]
     for q in range(3):
         sig = math.hypot(es[q], s["locus_sigma"][q])
         if sig > 0:

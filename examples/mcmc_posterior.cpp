@@ -3,22 +3,21 @@
 //
 //   mcmc_posterior [--stars N] [--walkers K] [--steps S] [--seed X]
 //
-// Uses the S82 priors and stars shipped in data/ when present; otherwise a flat prior and
-// synthetic stars made from model nodes, so it runs anywhere.
+// Uses the S82 priors and stars shipped in data/. `locus posterior --engine mcmc` runs the
+// same on any catalogue.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <map>
 #include <span>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <locus/bayes/ensemble_sampler.hpp>
+#include <locus/bayes/mcmc_posterior.hpp>
 #include <locus/bayes/metropolis_hastings.hpp>
-#include <locus/bayes/photod_target.hpp>
+#include <locus/io/csv.hpp>
+#include <locus/pipeline/adapters.hpp>
 
 using namespace locus;
 using namespace locus::bayes;
@@ -58,55 +57,25 @@ int main(int argc, char** argv) {
   // 2. The photo-D posterior of real (or synthetic) stars.
   const LocusModel model = LocusModel::builtin();
   const std::string dir = std::string(LOCUS_DATA_DIR) + "/photod/s82/";
-  const bool have_data = std::filesystem::exists(dir + "s82_calibstars.csv");
-  const PriorMaps priors = have_data ? PriorMaps::load_csv(dir + "priors_s82_pix0.csv") : PriorMaps::flat();
+  const PriorMaps priors = PriorMaps::load_csv(dir + "priors_s82_pix0.csv");
   const PhotodModel pm(model, priors, Extinction::berry2012());
-  std::vector<PhotodStar> stars;
-  if (have_data) {
-    std::ifstream in(dir + "s82_calibstars.csv");
-    std::string line;
-    std::getline(in, line);
-    std::map<std::string, std::size_t> col;
-    std::stringstream hs(line);
-    std::string name;
-    for (std::size_t k = 0; std::getline(hs, name, ','); ++k) col[name] = k;
-    while (stars.size() < nstars && std::getline(in, line)) {
-      std::vector<std::string> f;
-      std::stringstream ss(line);
-      for (std::string t; std::getline(ss, t, ',');) f.push_back(t);
-      PhotodStar s;
-      for (std::size_t c = 0; c < n_colours; ++c) {
-        s.colour[c] = std::stod(f[col.at(std::string(colour_names[c]))]);
-        s.error[c] = std::stod(f[col.at(std::string(colour_names[c]) + "Err")]);
-      }
-      s.r = std::stod(f[col.at("rmag")]);
-      s.ar_sfd = std::stod(f[col.at("Ar")]);
-      stars.push_back(s);
-    }
-  } else {
-    for (std::size_t i = 0; i < nstars; ++i) {
-      const std::size_t n = (i * 7919) % model.size();
-      PhotodStar s;
-      for (std::size_t c = 0; c < n_colours; ++c) {
-        s.colour[c] = model.colour(c, n) + Extinction::berry2012().colour_coefficient(c) * 0.1;
-        s.error[c] = 0.02;
-      }
-      s.r = 19;
-      s.ar_sfd = 0.1;
-      stars.push_back(s);
-    }
-  }
+  io::CsvReadOptions ro;
+  ro.id_column = "CALIBSTARS";
+  auto stars = pipeline::read_stars(io::read_csv(dir + "s82_calibstars.csv", ro));
+  stars.resize(std::min(stars.size(), nstars));
   McmcSettings set;
   set.walkers = walkers;
   set.steps = steps;
   set.burn_in = steps / 5;
   const auto res = mcmc_posterior(pm, stars, set, rng);
-  std::printf("%s stars, %zu walkers x %zu steps:\n", have_data ? "S82" : "synthetic", walkers, steps);
-  std::printf("  star    Mr (mean +- sd)     [Fe/H]            Ar             acceptance status\n");
+  std::printf("S82 stars, %zu walkers x %zu steps:\n", walkers, steps);
+  std::printf("  star    Mr (mean +- sd)     Ar               [Fe/H]          acceptance  tau(Mr)  status\n");
   for (std::size_t i = 0; i < res.size(); ++i) {
     const auto& s = res[i].summary;
-    std::printf("  %4zu  %6.2f +- %4.2f   %6.2f +- %4.2f   %5.3f +- %5.3f   %.2f  %d\n", i, s.mean[0], s.sigma[0],
-                s.mean[1], s.sigma[1], s.mean[2], s.sigma[2], s.acceptance, res[i].status);
+    const auto& d = res[i].diagnostics;
+    std::printf("  %4zu  %6.2f +- %4.2f   %5.3f +- %5.3f   %6.2f +- %4.2f   %.2f        %5.1f    %s\n", i, s.mean[0],
+                s.sigma[0], s.mean[1], s.sigma[1], s.mean[2], s.sigma[2], d.acceptance, d.tau[0],
+                io::describe_status(s.status).c_str());
   }
   return 0;
 }

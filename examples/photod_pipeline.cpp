@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
   }
 
   const auto col = [&](const char* name) { return cat.to_double(name); };
-  const auto r = col("rmag"), mr = col("Mr"), feh = col("FeH"), ar = col("Ar"), ar_sfd = col("Ar_SFD");
+  const auto r = col("rmag"), mr = col("Mr_true"), feh = col("FeH_true"), ar = col("Ar_true"), ar_sfd = col("Ar");
   const std::vector<std::vector<double>> colours{col("ug"), col("gr"), col("ri"), col("iz")};
   const std::vector<std::vector<double>> errors{col("ugErr"), col("grErr"), col("riErr"), col("izErr")};
   const auto r_err = col("rErr");
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   Rng pick = rng.split(1);
   locus::shuffle(order.begin(), order.end(), pick);
   const std::size_t nb = args.train + args.check;
-  std::vector<bayes::Observation> obs(nb);
+  std::vector<bayes::Star> obs(nb);
   for (std::size_t j = 0; j < nb; ++j) {
     const std::size_t i = order[j];
     obs[j].r = r[i];

@@ -29,12 +29,12 @@ def load(path, names):
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    d = load(sys.argv[1], ["rmag", "gr", "ug", "Mr", "gr0", "FeH", "rErr", "uErr"])
+    d = load(sys.argv[1], ["rmag", "gr", "ug", "Mr_true", "gr0", "FeH_true", "rErr", "uErr"])
     n = len(d["rmag"])
     rng = np.random.default_rng(0)
     order = rng.permutation(n)  # random drawing order, so no population hides another
     fig, axes = plt.subplots(1, 3, figsize=(15, 5.2))
-    kw = dict(c=d["FeH"][order], s=0.4, lw=0, cmap="jet", vmin=-2.5, vmax=0.5, rasterized=True)
+    kw = dict(c=d["FeH_true"][order], s=0.4, lw=0, cmap="jet", vmin=-2.5, vmax=0.5, rasterized=True)
 
     ax = axes[0]
     sc = ax.scatter(d["gr"][order], d["rmag"][order], **kw)
@@ -45,7 +45,7 @@ def main():
     ax.set_title(f"Colour–magnitude diagram ({n:,} stars)")
 
     ax = axes[1]
-    ax.scatter(d["gr0"][order], d["Mr"][order], **kw)
+    ax.scatter(d["gr0"][order], d["Mr_true"][order], **kw)
     ax.set_xlim(-0.3, 1.8)
     ax.set_ylim(16, -2)
     ax.set_xlabel("g − r (true, dust-free)")
@@ -54,7 +54,7 @@ def main():
 
     ax = axes[2]
     good = (d["uErr"] < 0.05)[order]
-    ax.scatter(d["gr"][order][good], d["ug"][order][good], **{**kw, "c": d["FeH"][order][good], "s": 0.8})
+    ax.scatter(d["gr"][order][good], d["ug"][order][good], **{**kw, "c": d["FeH_true"][order][good], "s": 0.8})
     ax.set_xlim(-0.3, 1.8)
     ax.set_ylim(0.4, 3.2)
     ax.invert_yaxis()

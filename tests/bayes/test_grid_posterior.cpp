@@ -10,7 +10,13 @@
 #include "locus/core/rng.hpp"
 #include "locus/io/csv.hpp"
 
+#include "../support/s82.hpp"
+
 using namespace locus::bayes;
+
+namespace {
+constexpr std::size_t MR = index(Param::mr), AR = index(Param::ar), FEH = index(Param::feh);
+}
 
 namespace {
 
@@ -48,7 +54,7 @@ struct Brute {
 };
 
 // Independent double computation of photo-D's grid sum, cell by cell, written from the formula.
-Brute brute_grid(const LocusModel& m, const PriorMaps& pri, const Observation& o, double dA) {
+Brute brute_grid(const LocusModel& m, const PriorMaps& pri, const Star& o, double dA) {
   const Extinction ext;
   const int bin = PriorMaps::bin_index(o.r);
   const double amax = 1.3 * o.ar_sfd + 0.1;
@@ -72,7 +78,7 @@ Brute brute_grid(const LocusModel& m, const PriorMaps& pri, const Observation& o
     const double p = pri.density(bin, m.mr(n), m.feh(n));
     for (std::size_t j = 0; j < A.size(); ++j) {
       const double w = p * std::exp(-0.5 * (chi[n * A.size() + j] - shift));
-      const double v[3] = {m.mr(n), m.feh(n), A[j]};
+      const double v[3] = {m.mr(n), A[j], m.feh(n)};  // Param order
       W += w;
       for (int k = 0; k < 3; ++k) s[k] += w * v[k], s2[k] += w * v[k] * v[k];
     }
@@ -86,9 +92,9 @@ Brute brute_grid(const LocusModel& m, const PriorMaps& pri, const Observation& o
   return b;
 }
 
-Observation star_from(const LocusModel& m, std::size_t node, double ar, double err, double ar_sfd, locus::Rng* rng) {
+Star star_from(const LocusModel& m, std::size_t node, double ar, double err, double ar_sfd, locus::Rng* rng) {
   const Extinction ext;
-  Observation o;
+  Star o;
   o.r = 17.3;
   o.ar_sfd = ar_sfd;
   for (std::size_t c = 0; c < 4; ++c) {
@@ -234,9 +240,9 @@ TEST_CASE("grid_posterior: exact mode is the limit of the A_r grid (step 1e-4) a
       CHECK(std::abs(a.sigma[p] - b.sigma[p]) < 2e-3 * b.sigma[p] + 1e-9);
     }
     CHECK(b.chi2_min <= a.chi2_min + 1e-12);
-    CHECK(std::abs(a.q50[2] - b.q50[2]) < 2e-4 + 2e-3 * b.sigma[2]);
-    CHECK(std::abs(a.q14[2] - b.q14[2]) < 2e-4 + 2e-3 * b.sigma[2]);
-    CHECK(std::abs(a.q86[2] - b.q86[2]) < 2e-4 + 2e-3 * b.sigma[2]);
+    CHECK(std::abs(a.q50[AR] - b.q50[AR]) < 2e-4 + 2e-3 * b.sigma[AR]);
+    CHECK(std::abs(a.q14[AR] - b.q14[AR]) < 2e-4 + 2e-3 * b.sigma[AR]);
+    CHECK(std::abs(a.q86[AR] - b.q86[AR]) < 2e-4 + 2e-3 * b.sigma[AR]);
     // the A_r quantiles invert the mixture CDF: the marginal density integrates to them
   }
 }
@@ -292,10 +298,10 @@ TEST_CASE("grid_posterior: exact A_r quantiles invert the marginal CDF to 1e-7 s
       return 2 * h * (static_cast<double>(i - 1) + (q - cdf[i - 1]) / (cdf[i] - cdf[i - 1]));
     };
     CAPTURE(k);
-    CAPTURE(s.sigma[2]);
-    CHECK(std::abs(s.q14[2] - quantile(quantile_levels[0])) < 1e-7 * s.sigma[2]);
-    CHECK(std::abs(s.q50[2] - quantile(quantile_levels[1])) < 1e-7 * s.sigma[2]);
-    CHECK(std::abs(s.q86[2] - quantile(quantile_levels[2])) < 1e-7 * s.sigma[2]);
+    CAPTURE(s.sigma[AR]);
+    CHECK(std::abs(s.q14[AR] - quantile(quantile_levels[0])) < 1e-7 * s.sigma[AR]);
+    CHECK(std::abs(s.q50[AR] - quantile(quantile_levels[1])) < 1e-7 * s.sigma[AR]);
+    CHECK(std::abs(s.q86[AR] - quantile(quantile_levels[2])) < 1e-7 * s.sigma[AR]);
   }
 }
 
@@ -311,14 +317,36 @@ TEST_CASE("grid_posterior: a star made from a node at high S/N recovers the node
     for (const auto* gp : {&g, &ga}) {
       const auto s = gp->fit(o);
       REQUIRE(s.ok());
-      CHECK(s.mean[0] == doctest::Approx(m.mr(node)).epsilon(1e-6));
-      CHECK(std::abs(s.mean[1] - m.feh(node)) < 1e-6);
-      CHECK(s.mean[2] == doctest::Approx(0.12).epsilon(2e-3));
-      CHECK(s.q50[0] == doctest::Approx(m.mr(node)).epsilon(1e-6));
+      CHECK(s.mean[MR] == doctest::Approx(m.mr(node)).epsilon(1e-6));
+      CHECK(std::abs(s.mean[FEH] - m.feh(node)) < 1e-6);
+      CHECK(s.mean[AR] == doctest::Approx(0.12).epsilon(2e-3));
+      CHECK(s.q50[MR] == doctest::Approx(m.mr(node)).epsilon(1e-6));
       CHECK(s.chi2_min < 1e-6);
       CHECK(s.status == status::ok);
     }
   }
+}
+
+TEST_CASE("grid_posterior: ArPrior::fixed needs no SFD value and equals the photo-D bound it matches") {
+  const auto m = small_model();
+  const auto pri = bump_prior();
+  const auto good = star_from(m, 30, 0.1, 0.02, 0.2, nullptr);  // A_max = 1.3 * 0.2 + 0.1 = 0.36
+  GridOptions fixed;
+  fixed.ar_prior = ArPrior::fixed(1.3 * 0.2 + 0.1);
+  const GridPosterior gp(m, pri), gf(m, pri, {}, fixed);
+  auto no_sfd = good;
+  no_sfd.ar_sfd = std::nan("");
+  const Summary a = gp.fit(good), b = gf.fit(no_sfd);
+  REQUIRE(b.ok());
+  for (std::size_t p = 0; p < n_params; ++p) {
+    CHECK(a.mean[p] == doctest::Approx(b.mean[p]).epsilon(1e-13));
+    CHECK(a.q86[p] == doctest::Approx(b.q86[p]).epsilon(1e-12));
+  }
+  CHECK(gp.fit(no_sfd).status == (status::missing_value | status::no_fit));
+  CHECK(gf.fit(good).mean[AR] == doctest::Approx(a.mean[AR]).epsilon(1e-13));  // the SFD value is ignored
+  GridOptions empty;
+  empty.ar_prior = ArPrior::fixed(0.0);
+  CHECK(GridPosterior(m, pri, {}, empty).fit(good).status == (status::out_of_range | status::no_fit));
 }
 
 TEST_CASE("grid_posterior: bad input is flagged with NaN summaries; poor fits are flagged") {
@@ -330,8 +358,8 @@ TEST_CASE("grid_posterior: bad input is flagged with NaN summaries; poor fits ar
   auto s = g.fit(o);
   CHECK((s.status & status::missing_value));
   CHECK((s.status & status::no_fit));
-  CHECK(std::isnan(s.mean[0]));
-  CHECK(std::isnan(s.q50[2]));
+  CHECK(std::isnan(s.mean[MR]));
+  CHECK(std::isnan(s.q50[AR]));
   o = good;
   o.error[2] = 0.0;
   s = g.fit(o);
@@ -344,8 +372,19 @@ TEST_CASE("grid_posterior: bad input is flagged with NaN summaries; poor fits ar
   o.ar_sfd = -1.0;  // A_max = -1.2
   CHECK((g.fit(o).status & status::out_of_range));
   o = good;
+  o.ar_sfd = std::nan("");
+  CHECK(g.fit(o).status == (status::missing_value | status::no_fit));
+  // r only selects the prior's bin: with this r-independent prior a star without r is fitted,
+  // with the S82 priors (which depend on r) it is flagged
+  o = good;
   o.r = std::nan("");
-  CHECK((g.fit(o).status & status::missing_value));
+  REQUIRE_FALSE(bump_prior().depends_on_r());
+  s = g.fit(o);
+  CHECK(s.status == status::ok);
+  CHECK(s.prior_bin == -1);
+  CHECK(s.mean[MR] == g.fit(good).mean[MR]);
+  const GridPosterior g82(m, locus::test::s82_priors());
+  CHECK(g82.fit(o).status == (status::missing_value | status::no_fit));
   o = good;
   o.colour[0] += 1.0;  // 50 sigma away from every node
   s = g.fit(o);
@@ -357,23 +396,23 @@ TEST_CASE("grid_posterior: bad input is flagged with NaN summaries; poor fits ar
   const GridPosterior gz(m, PriorMaps(std::vector<PriorMap>(27, far)));
   s = gz.fit(good);
   CHECK((s.status & status::prior_zero));
-  CHECK(std::isnan(s.mean[1]));
+  CHECK(std::isnan(s.mean[FEH]));
   CHECK(std::isfinite(s.chi2_min));
   // a catalogue keeps every row, in order
-  std::vector<Observation> stars{good, o, good};
+  std::vector<Star> stars{good, o, good};
   stars[1].error[3] = std::nan("");
   const auto out = g.fit_catalog(stars, 2);
   REQUIRE(out.size() == 3);
   CHECK(out[0].ok());
   CHECK(!out[1].ok());
-  CHECK(out[2].mean[0] == out[0].mean[0]);
+  CHECK(out[2].mean[MR] == out[0].mean[MR]);
 }
 
 TEST_CASE("grid_posterior: catalogue results do not depend on the thread count") {
   const auto m = small_model();
   const GridPosterior g(m, bump_prior());
   locus::Rng rng(2);
-  std::vector<Observation> stars;
+  std::vector<Star> stars;
   for (int i = 0; i < 300; ++i) stars.push_back(star_from(m, rng.uniform_index(m.size()), rng.uniform(0, 0.3), 0.02, 0.2, &rng));
   const auto a = g.fit_catalog(stars, 1), b = g.fit_catalog(stars, 2), c = g.fit_catalog(stars, 3);
   for (std::size_t i = 0; i < stars.size(); ++i)
@@ -384,22 +423,6 @@ TEST_CASE("grid_posterior: catalogue results do not depend on the thread count")
 }
 
 namespace {
-std::vector<Observation> s82_stars(const std::string& dir) {
-  locus::io::CsvReadOptions ro;
-  ro.id_column = "CALIBSTARS";
-  const auto cat = locus::io::read_csv(dir + "s82/s82_calibstars.csv", ro);
-  std::vector<Observation> stars(cat.rows());
-  for (std::size_t i = 0; i < cat.rows(); ++i) {
-    stars[i].r = cat.column<double>("rmag")[i];
-    stars[i].ar_sfd = cat.column<double>("Ar")[i];
-    for (std::size_t c = 0; c < n_colours; ++c) {
-      stars[i].colour[c] = cat.column<double>(std::string(colour_names[c]))[i];
-      stars[i].error[c] = cat.column<double>(std::string(colour_names[c]) + "Err")[i];
-    }
-  }
-  return stars;
-}
-
 #if defined(__SANITIZE_ADDRESS__)
 // The sanitizer build is ~20x slower here: it checks memory on every 40th star and leaves the
 // statistical thresholds to the normal build.
@@ -426,15 +449,13 @@ double frac_below(const std::vector<double>& v, double x) {
 }  // namespace
 
 TEST_CASE("grid_posterior: exact mode vs photo-D's grid on the 3,981 Stripe 82 stars") {
-  const std::string dir = std::string(LOCUS_DATA_DIR) + "/photod/";
-  REQUIRE_MESSAGE(std::filesystem::exists(dir + "s82/s82_calibstars.csv"), dir << " is missing from the repository");
-  auto all = s82_stars(dir);
+  auto all = locus::test::s82_stars();
   REQUIRE(all.size() == 3981);
-  std::vector<Observation> stars;
+  std::vector<Star> stars;
   for (std::size_t i = 0; i < all.size(); i += s82_stride) stars.push_back(all[i]);
-  const auto model = LocusModel::load(dir + "locus/SDSSDSEDlocus_10Gyr.txt", {.t_step = 10});
+  const auto model = locus::test::photod_locus(10);
   REQUIRE(model.size() == 4557);
-  const auto priors = PriorMaps::load_csv(dir + "s82/priors_s82_pix0.csv");
+  const auto priors = locus::test::s82_priors();
   GridOptions oa;
   oa.mode = GridMode::brute_force;
   const GridPosterior ga(model, priors, {}, oa), gb(model, priors);
@@ -454,36 +475,34 @@ TEST_CASE("grid_posterior: exact mode vs photo-D's grid on the 3,981 Stripe 82 s
   // the grid sum's end-point error is O(step) (docs/bayes.md). Thresholds: the observed values
   // with a margin.
   if (s82_stride == 1) {
-    CHECK(d[0][d[0].size() / 2] < 0.01);
-    CHECK(d[1][d[1].size() / 2] < 0.01);
-    CHECK(d[2][d[2].size() / 2] < 0.02);
-    CHECK(frac_below(d[0], 0.1) > 0.95);
-    CHECK(frac_below(d[1], 0.1) > 0.95);
-    CHECK(frac_below(d[2], 0.1) > 0.85);
+    CHECK(d[MR][d[MR].size() / 2] < 0.01);
+    CHECK(d[FEH][d[FEH].size() / 2] < 0.01);
+    CHECK(d[AR][d[AR].size() / 2] < 0.02);
+    CHECK(frac_below(d[MR], 0.1) > 0.95);
+    CHECK(frac_below(d[FEH], 0.1) > 0.95);
+    CHECK(frac_below(d[AR], 0.1) > 0.85);
   }
 
   // The grid converges to the exact integral (the error is of order the step): with a 1e-4
   // mag step every star's Mr, [Fe/H] and A_r means agree with mode (b) within 0.1 sigma.
-  std::vector<Observation> sub;
+  std::vector<Star> sub;
   for (std::size_t i = 0; i < all.size(); i += 20 * s82_stride) sub.push_back(all[i]);
   oa.ar_step = 1e-4;
   const GridPosterior gf(model, priors, {}, oa);
   const auto df = deviations(gf.fit_catalog(sub), gb.fit_catalog(sub));
-  MESSAGE("A_r step 1e-4, " << df[0].size() << " stars: max deviation / sigma Mr " << df[0].back() << ", FeH "
-                            << df[1].back() << ", Ar " << df[2].back());
+  MESSAGE("A_r step 1e-4, " << df[MR].size() << " stars: max deviation / sigma Mr " << df[MR].back() << ", FeH "
+                            << df[FEH].back() << ", Ar " << df[AR].back());
   CHECK(df[0].back() < 0.1);
   CHECK(df[1].back() < 0.1);
   CHECK(df[2].back() < 0.1);
 }
 
 TEST_CASE("grid_posterior: skipping blocks of nodes changes nothing (S82 stars)") {
-  const std::string dir = std::string(LOCUS_DATA_DIR) + "/photod/";
-  REQUIRE_MESSAGE(std::filesystem::exists(dir + "s82/s82_calibstars.csv"), dir << " is missing from the repository");
-  const auto all = s82_stars(dir);
-  std::vector<Observation> stars;
+  const auto all = locus::test::s82_stars();
+  std::vector<Star> stars;
   for (std::size_t i = 0; i < all.size(); i += 10 * s82_stride) stars.push_back(all[i]);
-  const auto model = LocusModel::load(dir + "locus/SDSSDSEDlocus_10Gyr.txt", {.t_step = 10});
-  const auto priors = PriorMaps::load_csv(dir + "s82/priors_s82_pix0.csv");
+  const auto model = locus::test::photod_locus(10);
+  const auto priors = locus::test::s82_priors();
   GridOptions full;
   full.skip_blocks = false;
   const auto a = GridPosterior(model, priors).fit_catalog(stars, 1);
@@ -520,8 +539,8 @@ TEST_CASE("grid_posterior: marginal posteriors are normalised and reproduce the 
     for (std::size_t j = 0; j < mg.mr.size(); ++j) sm += mg.p_mr[j], mm += mg.p_mr[j] * mg.mr[j];
     CHECK(sf == doctest::Approx(1.0).epsilon(1e-12));
     CHECK(sm == doctest::Approx(1.0).epsilon(1e-12));
-    CHECK(mf == doctest::Approx(s.mean[1]).epsilon(1e-12));
-    CHECK(mm == doctest::Approx(s.mean[0]).epsilon(1e-12));
+    CHECK(mf == doctest::Approx(s.mean[FEH]).epsilon(1e-12));
+    CHECK(mm == doctest::Approx(s.mean[MR]).epsilon(1e-12));
     // A_r: a density on the grid 0, 0.001, ... <= A_max; its trapezoid integral and mean
     double sa = 0, ma = 0;
     for (std::size_t j = 0; j + 1 < mg.ar.size(); ++j) {
@@ -530,6 +549,6 @@ TEST_CASE("grid_posterior: marginal posteriors are normalised and reproduce the 
       ma += 0.5 * h * (mg.p_ar[j] * mg.ar[j] + mg.p_ar[j + 1] * mg.ar[j + 1]);
     }
     CHECK(sa == doctest::Approx(1.0).epsilon(5e-3));
-    CHECK(ma == doctest::Approx(s.mean[2]).epsilon(5e-3));
+    CHECK(ma == doctest::Approx(s.mean[AR]).epsilon(5e-3));
   }
 }

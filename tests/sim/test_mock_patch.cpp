@@ -44,31 +44,31 @@ TEST_CASE("simulate_patch: columns, cuts and internal consistency") {
     auto v = [&](const char* n) { return cat.value(n, i); };
     CHECK(v("rmag_true") < 27.5);
     CHECK(v("umag_true") < 27.0);
-    CHECK(v("FeH") >= -2.5);
-    CHECK(v("FeH") <= 0.5);
-    CHECK(v("Mr") > -2.0);
-    CHECK(v("Mr") < 16.0);
+    CHECK(v("FeH_true") >= -2.5);
+    CHECK(v("FeH_true") <= 0.5);
+    CHECK(v("Mr_true") > -2.0);
+    CHECK(v("Mr_true") < 16.0);
     CHECK(cos_sep(v("l"), v("b"), spec.l_deg, spec.b_deg) >= cos_max - 1e-12);
     CHECK(v("l") >= 0.0);
     CHECK(v("l") < 360.0);
-    CHECK(v("Ar") <= v("Ar_SFD") + 1e-12);
-    CHECK(v("Ar") >= 0.0);
-    CHECK(v("Ar_SFD") == spec.ar_sfd);
+    CHECK(v("Ar_true") <= v("Ar") + 1e-12);
+    CHECK(v("Ar_true") >= 0.0);
+    CHECK(v("Ar") == spec.ar_sfd);
     CHECK(v("DM") == doctest::Approx(5 * std::log10(v("distance") / 10)));
-    CHECK(v("rmag_true") == doctest::Approx(v("Mr") + v("DM") + v("Ar")));
+    CHECK(v("rmag_true") == doctest::Approx(v("Mr_true") + v("DM") + v("Ar_true")));
     // reddened true colours = dust-free node colours + k * Ar (Berry et al. 2012)
-    CHECK(v("umag_true") - v("gmag_true") == doctest::Approx(v("ug0") + ext.colour_coefficient(0) * v("Ar")));
-    CHECK(v("gmag_true") - v("rmag_true") == doctest::Approx(v("gr0") + ext.colour_coefficient(1) * v("Ar")));
-    CHECK(v("rmag_true") - v("imag_true") == doctest::Approx(v("ri0") + ext.colour_coefficient(2) * v("Ar")));
-    CHECK(v("imag_true") - v("zmag_true") == doctest::Approx(v("iz0") + ext.colour_coefficient(3) * v("Ar")));
+    CHECK(v("umag_true") - v("gmag_true") == doctest::Approx(v("ug0") + ext.colour_coefficient(0) * v("Ar_true")));
+    CHECK(v("gmag_true") - v("rmag_true") == doctest::Approx(v("gr0") + ext.colour_coefficient(1) * v("Ar_true")));
+    CHECK(v("rmag_true") - v("imag_true") == doctest::Approx(v("ri0") + ext.colour_coefficient(2) * v("Ar_true")));
+    CHECK(v("imag_true") - v("zmag_true") == doctest::Approx(v("iz0") + ext.colour_coefficient(3) * v("Ar_true")));
     // observed colours and errors
     CHECK(v("ug") == doctest::Approx(v("umag") - v("gmag")));
     CHECK(v("izErr") == doctest::Approx(std::hypot(v("iErr"), v("zErr"))));
     CHECK(v("rErr") == doctest::Approx(spec.errors.sigma(2, v("rmag"))));  // from the noisy magnitude
     CHECK(std::abs(v("umag") - v("umag_true")) <= 1.0);
     // the colours come from the nearest locus node
-    CHECK(std::abs(v("Mr_node") - v("Mr")) < 0.5);
-    CHECK(std::abs(v("FeH_node") - v("FeH")) <= 0.3);
+    CHECK(std::abs(v("Mr_node") - v("Mr_true")) < 0.5);
+    CHECK(std::abs(v("FeH_node") - v("FeH_true")) <= 0.3);
     const double comp = v("component");
     CHECK((comp == 0 || comp == 1 || comp == 2));
   }
@@ -107,9 +107,9 @@ TEST_CASE("simulate_patch: SNR > 5 option, extinction map, invalid specs") {
   const auto cat2 = simulate_patch(spec2, rng2);
   REQUIRE(cat2.rows() > 100);
   for (std::size_t i = 0; i < cat2.rows(); ++i) {
-    CHECK(cat2.value("Ar_SFD", i) == doctest::Approx(0.1 + 0.5 * (cat2.value("b", i) - spec2.b_deg + 0.1)));
+    CHECK(cat2.value("Ar", i) == doctest::Approx(0.1 + 0.5 * (cat2.value("b", i) - spec2.b_deg + 0.1)));
     const double frac = DustLayer{}.fraction(cat2.value("b", i), cat2.value("distance", i));
-    CHECK(cat2.value("Ar", i) == doctest::Approx(cat2.value("Ar_SFD", i) * frac));
+    CHECK(cat2.value("Ar_true", i) == doctest::Approx(cat2.value("Ar", i) * frac));
   }
   // A patch centred on the north Galactic pole: all longitudes, b within the cap's radius.
   auto pole = small_spec();

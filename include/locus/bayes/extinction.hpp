@@ -9,14 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include "locus/bayes/colours.hpp"
 #include "locus/core/errors.hpp"
 
 namespace locus::bayes {
-
-// The four fitted colours, in this fixed order everywhere in locus::bayes.
-inline constexpr std::size_t n_colours = 4;
-inline constexpr std::array<std::string_view, n_colours> colour_names{"ug", "gr", "ri", "iz"};
-inline constexpr std::array<std::string_view, 5> band_names{"u", "g", "r", "i", "z"};
 
 // Extinction: the ratios A_band / A_r for u, g, r, i, z (A_r/A_r = 1 by construction).
 //

@@ -31,9 +31,12 @@
 #include <span>
 #include <vector>
 
+#include "locus/bayes/ar_prior.hpp"
 #include "locus/bayes/extinction.hpp"
 #include "locus/bayes/locus_model.hpp"
 #include "locus/bayes/prior.hpp"
+#include "locus/bayes/quantiles.hpp"
+#include "locus/bayes/star.hpp"
 #include "locus/bayes/summary.hpp"
 #include "locus/core/erfcx.hpp"
 #include "locus/core/errors.hpp"
@@ -44,13 +47,6 @@
 namespace locus::bayes {
 
 enum class GridMode { brute_force, exact };
-
-// The flat A_r prior of photo-D: A_r in [0, scale * A_SFD + offset].
-struct ArPrior {
-  double scale = 1.3;
-  double offset = 0.1;
-  double upper(double ar_sfd) const { return scale * ar_sfd + offset; }
-};
 
 struct GridOptions {
   GridMode mode = GridMode::exact;
@@ -65,15 +61,6 @@ struct GridOptions {
   // exact: skip blocks of 8 nodes by a colour-box bound before computing their chi2. The
   // kept nodes and all summaries are identical either way (docs/bayes.md); false is for checks.
   bool skip_blocks = true;
-};
-
-// One star: r magnitude (selects the prior bin), colours u-g, g-r, r-i, i-z with their errors,
-// and the SFD extinction A_r that sets the A_r prior range.
-struct Observation {
-  double r = std::numeric_limits<double>::quiet_NaN();
-  std::array<double, n_colours> colour{};
-  std::array<double, n_colours> error{};
-  double ar_sfd = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Marginal posteriors of one star (photo-D's normalisation: sum(p) * step = 1 on a regular axis).
@@ -196,19 +183,20 @@ inline TruncatedStdBatch truncated_std_batch(batch_d al, batch_d be) {
 
 }  // namespace detail
 
-// GridPosterior: photo-D's Bayesian estimates of (Mr, [Fe/H], A_r) for single stars and whole
+// GridPosterior: photo-D's Bayesian estimates of (Mr, A_r, [Fe/H]) for single stars and whole
 // catalogues.
 //
 // Specification:
 //  - Built from a LocusModel, PriorMaps (tabulated onto the nodes once, bilinearly, 0 outside
 //    the maps), an Extinction (colour-excess coefficients k_c) and GridOptions.
-//  - fit(obs) returns a Summary: means and sigmas are posterior moments; Mr and [Fe/H]
+//  - fit(star) returns a Summary: means and sigmas are posterior moments; Mr and [Fe/H]
 //    quantiles use photo-D's discrete CDF convention (photod_quantile) over the distinct node
 //    values; A_r quantiles use it over the A_r grid (brute_force) or invert the exact mixture
 //    CDF (exact). chi2_min: minimum over nodes and the A_r grid (brute_force) or the continuous
 //    range [0, A_max] (exact).
-//  - Bad input (NaN colour, r or A_SFD; NaN/zero/negative error; empty A_r range) gives
-//    status bits + no_fit and NaN summaries, never an exception. A prior that is zero on every
+//  - Bad input (NaN colour; NaN r when the prior depends on r; NaN A_SFD when the A_r prior
+//    uses it; NaN/zero/negative error; empty A_r range) gives status bits + no_fit and NaN
+//    summaries, never an exception. Without r (and an r-independent prior) prior_bin is -1. A prior that is zero on every
 //    node gives prior_zero + no_fit. chi2_min > chi2_max sets poor_fit.
 //  - fit_catalog(stars) runs fit over all stars with threads; every star is independent and
 //    processed identically, so the output does not depend on the thread count.
@@ -235,7 +223,7 @@ class GridPosterior {
   };
 
   GridPosterior(LocusModel model, const PriorMaps& priors, Extinction ext = {}, GridOptions opt = {})
-      : model_(std::move(model)), ext_(std::move(ext)), opt_(opt) {
+      : model_(std::move(model)), ext_(std::move(ext)), opt_(opt), r_needed_(priors.depends_on_r()) {
     if (!(opt_.ar_step > 0)) throw ConfigError("GridPosterior: ar_step must be > 0");
     if (!(opt_.skip_tolerance > 0 && opt_.skip_tolerance < 1)) throw ConfigError("GridPosterior: skip_tolerance must be in (0, 1)");
     N_ = model_.size();
@@ -290,22 +278,22 @@ class GridPosterior {
   // The prior of r bin k tabulated on node n (after exclude_plateau).
   double node_prior(std::size_t k, std::size_t n) const { return prior_[k * Npad_ + n]; }
 
-  Summary fit(const Observation& obs) const {
+  Summary fit(const Star& obs) const {
     Workspace ws;
     return fit(obs, ws);
   }
-  Summary fit(const Observation& obs, Workspace& ws, Marginals* marginals = nullptr) const {
+  Summary fit(const Star& obs, Workspace& ws, Marginals* marginals = nullptr) const {
     Summary s;
-    Star st;
+    Prepared st;
     if (!prepare(obs, s, st)) return s;
     return opt_.mode == GridMode::exact ? fit_exact(st, s, ws, marginals) : fit_grid(st, s, ws, marginals);
   }
-  Summary fit(const Observation& obs, Marginals& marginals) const {
+  Summary fit(const Star& obs, Marginals& marginals) const {
     Workspace ws;
     return fit(obs, ws, &marginals);
   }
 
-  std::vector<Summary> fit_catalog(std::span<const Observation> stars, std::size_t threads = 0) const {
+  std::vector<Summary> fit_catalog(std::span<const Star> stars, std::size_t threads = 0) const {
     std::vector<Summary> out(stars.size());
     constexpr std::size_t grain = 64;
     const std::size_t chunks = (stars.size() + grain - 1) / grain;
@@ -318,28 +306,22 @@ class GridPosterior {
   }
 
  private:
-  struct Star {
+  struct Prepared {
     std::array<double, n_colours> obs{}, w{}, kw{};  // colours, 1/sigma^2, k_c/sigma^2
     double a = 0, amax = 0;                           // sum k^2/sigma^2, A_max
     std::size_t bin = 0;
   };
 
-  bool prepare(const Observation& o, Summary& s, Star& st) const {
-    std::uint32_t bad = 0;
-    for (std::size_t c = 0; c < n_colours; ++c) {
-      if (!std::isfinite(o.colour[c])) bad |= status::missing_value;
-      if (std::isnan(o.error[c])) bad |= status::missing_value | status::bad_error;
-      else if (!(o.error[c] > 0) || !std::isfinite(o.error[c])) bad |= status::bad_error;
-    }
-    if (!std::isfinite(o.r) || !std::isfinite(o.ar_sfd)) bad |= status::missing_value;
+  bool prepare(const Star& o, Summary& s, Prepared& st) const {
+    const io::status_t bad = fit_blockers(o, opt_.ar_prior, r_needed_);
     const double amax = opt_.ar_prior.upper(o.ar_sfd);
-    if (std::isfinite(amax) && !(amax > 0)) bad |= status::out_of_range;
-    s.prior_bin = PriorMaps::bin_index(o.r);
+    // r only picks the prior's bin; a prior that does not depend on r needs none
+    s.prior_bin = std::isfinite(o.r) ? PriorMaps::bin_index(o.r) : -1;
     if (bad) {
       s.status = bad | status::no_fit;
       return false;
     }
-    st.bin = static_cast<std::size_t>(s.prior_bin);
+    st.bin = s.prior_bin >= 0 ? static_cast<std::size_t>(s.prior_bin) : 0;
     st.amax = amax;
     const auto& k = ext_.colour_coefficients();
     for (std::size_t c = 0; c < n_colours; ++c) {
@@ -368,8 +350,9 @@ class GridPosterior {
       vmr += ws.w[i] * dm * dm, vfe += ws.w[i] * df * df;
       ws.feh_w[model_.feh_index(n)] += ws.w[i];
     }
-    s.mean[0] = mmr, s.mean[1] = mfe;
-    s.sigma[0] = std::sqrt(vmr / total), s.sigma[1] = std::sqrt(vfe / total);
+    constexpr std::size_t im = index(Param::mr), jf = index(Param::feh);
+    s.mean[im] = mmr, s.mean[jf] = mfe;
+    s.sigma[im] = std::sqrt(vmr / total), s.sigma[jf] = std::sqrt(vfe / total);
     // [Fe/H] over the tracks, Mr over the distinct node Mr values (zero weights included)
     const auto& fv = model_.feh_values();
     const auto qf = photod_quantiles(fv, ws.feh_w, total);
@@ -388,8 +371,8 @@ class GridPosterior {
     lo = lo > 0 ? lo - 1 : 0;
     hi = std::min(hi + 1, nm - 1);
     const auto qm = photod_quantiles(std::span(mr_values_).subspan(lo, hi - lo + 1), std::span(ws.mr_w).subspan(lo, hi - lo + 1), total);
-    s.q14[0] = qm[0], s.q50[0] = qm[1], s.q86[0] = qm[2];
-    s.q14[1] = qf[0], s.q50[1] = qf[1], s.q86[1] = qf[2];
+    s.q14[im] = qm[0], s.q50[im] = qm[1], s.q86[im] = qm[2];
+    s.q14[jf] = qf[0], s.q50[jf] = qf[1], s.q86[jf] = qf[2];
     if (mg) {
       mg->feh = fv;
       mg->p_feh.resize(fv.size());
@@ -403,7 +386,7 @@ class GridPosterior {
   }
 
   // ---------------------------------------------------------------- brute force (photo-D)
-  Summary fit_grid(const Star& st, Summary& s, Workspace& ws, Marginals* mg) const {
+  Summary fit_grid(const Prepared& st, Summary& s, Workspace& ws, Marginals* mg) const {
     const double dA = opt_.ar_step;
     const std::size_t nA = static_cast<std::size_t>(std::floor(st.amax / dA * (1 + 1e-12))) + 1;
     const std::size_t nApad = simd::round_up<double>(nA);
@@ -483,7 +466,8 @@ class GridPosterior {
     for (std::size_t j = 0; j < nA; ++j) axis[j] = static_cast<double>(j) * dA;
     const std::span<const double> ax(axis.data(), nA), aw(ws.ar_w.data(), nA);
     const auto qa = photod_quantiles(ax, aw, total);
-    s.q14[2] = qa[0], s.q50[2] = qa[1], s.q86[2] = qa[2];
+    constexpr std::size_t ia = index(Param::ar);
+    s.q14[ia] = qa[0], s.q50[ia] = qa[1], s.q86[ia] = qa[2];
     if (mg) {
       mg->ar.assign(ax.begin(), ax.end());
       mg->p_ar.resize(nA);
@@ -495,7 +479,7 @@ class GridPosterior {
 
   // ---------------------------------------------------------------- exact A_r integral
   // Kept nodes in SIMD-friendly arrays (Workspace::kx, padded to the lane count).
-  void kept_moments(const Star& st, Workspace& ws, double tmax, double zref) const {
+  void kept_moments(const Prepared& st, Workspace& ws, double tmax, double zref) const {
     const std::size_t K = ws.kept.size(), Kp = simd::round_up<double>(K);
     auto& a = ws.kx;
     for (auto* v : {&a.astar, &a.bound, &a.al, &a.be, &a.tc, &a.c0, &a.c1, &a.wz, &a.ec, &a.m1, &a.m2, &a.m3})
@@ -538,7 +522,7 @@ class GridPosterior {
 
   // For the colour points cols[c][n .. n+lanes-1] (SIMD): A* = b/a (stored in *astar) and chi2
   // at A* clamped to [0, A_max], the exact minimum over the prior range by convexity.
-  batch min_chi2(const Star& st, const std::array<std::vector<double>, n_colours>& cols, std::size_t n,
+  batch min_chi2(const Prepared& st, const std::array<std::vector<double>, n_colours>& cols, std::size_t n,
                  batch* astar) const {
     const auto& kc = ext_.colour_coefficients();
     std::array<batch, n_colours> d;
@@ -559,7 +543,7 @@ class GridPosterior {
 
   // Pass 1 on the nodes n .. n+lanes-1: stores A* and bound = log(prior) - chi2_min/2;
   // returns the batch's chi2 minima.
-  batch exact_pass1(const Star& st, const double* lp, Workspace& ws, std::size_t n) const {
+  batch exact_pass1(const Prepared& st, const double* lp, Workspace& ws, std::size_t n) const {
     batch as;
     const batch m = min_chi2(st, col_, n, &as);
     as.store_unaligned(ws.astar.data() + n);
@@ -567,7 +551,7 @@ class GridPosterior {
     return m;
   }
 
-  Summary fit_exact(const Star& st, Summary& s, Workspace& ws, Marginals* mg) const {
+  Summary fit_exact(const Prepared& st, Summary& s, Workspace& ws, Marginals* mg) const {
     const double sqa = std::sqrt(st.a);
     const double* lp = logprior_.data() + st.bin * Npad_;
     ws.astar.resize(Npad_), ws.bound.resize(Npad_);
@@ -654,7 +638,8 @@ class GridPosterior {
       return s;
     }
     const double zref = z_of(ref);
-    const std::array<double, 3> range{mr_range_, feh_range_, st.amax};
+    std::array<double, n_params> range{};
+    range[index(Param::mr)] = mr_range_, range[index(Param::feh)] = feh_range_, range[index(Param::ar)] = st.amax;
     double eps = opt_.skip_tolerance;
     for (int attempt = 0;; ++attempt) {
       // Skipping every node with bound < T leaves out at most
@@ -716,14 +701,14 @@ class GridPosterior {
     ma /= total;
     double va = 0;
     for (std::size_t i = 0; i < ws.kept.size(); ++i) va += ws.w[i] * (ws.ea2[i] - 2 * ma * ws.ea[i] + ma * ma);
-    s.mean[2] = ma;
-    s.sigma[2] = std::sqrt(std::max(0.0, va / total));
+    s.mean[index(Param::ar)] = ma;
+    s.sigma[index(Param::ar)] = std::sqrt(std::max(0.0, va / total));
   }
 
   // The A_r mixture at A: CDF, density and the density's derivative (SIMD over nodes).
   // One exp per node: E = exp(-(x² - tc²)/2) is the density's shape and, with t = |x|/√2,
   // Φ-type terms are E · erfcx(t) (Cody's rational, no exp), or erf(t) directly for small t.
-  std::array<double, 4> mixture_cdf(const Star& st, const Workspace& ws, double A, double total) const {
+  std::array<double, 4> mixture_cdf(const Prepared& st, const Workspace& ws, double A, double total) const {
     const auto& m = ws.kx;  // padded to whole batches with copies of the last node, of weight 0 in ws.w
     const double sqa = std::sqrt(st.a);
     const batch one(1.0), split(special::erf_split), zero(0.0);
@@ -765,14 +750,14 @@ class GridPosterior {
 
   // A_r quantiles: invert the mixture CDF (Householder third-order steps inside a bisection bracket,
   // from a Cornish-Fisher start; see docs/bayes.md).
-  void ar_quantiles(const Star& st, Workspace& ws, double total, Summary& s) const {
+  void ar_quantiles(const Prepared& st, Workspace& ws, double total, Summary& s) const {
     std::array<double, 3>* qs[3] = {&s.q14, &s.q50, &s.q86};
     constexpr double zq[3] = {-1.0803193408149558, 0.0, 1.0803193408149558};
     const double tol = 1e-9 * (1 + st.amax);
     // Start from the Cornish-Fisher expansion with the mixture's skewness g: A = mean +
     // sigma (z + (z^2 - 1) g / 6). Third central moment per node about the mixture mean mu:
     // E[(A - mu)^3] = d^3 + 3 d^2 s m1 + 3 d s^2 m2 + s^3 m3, d = A* - mu, s = 1/sqrt(a).
-    const double mu = s.mean[2], sd = s.sigma[2], sg = 1.0 / std::sqrt(st.a);
+    const double mu = s.mean[index(Param::ar)], sd = s.sigma[index(Param::ar)], sg = 1.0 / std::sqrt(st.a);
     double gamma = 0;
     {
       const auto& a = ws.kx;
@@ -808,7 +793,7 @@ class GridPosterior {
         A = next;
         if (done) break;
       }
-      (*qs[q])[2] = A;
+      (*qs[q])[index(Param::ar)] = A;
     }
   }
 
@@ -827,6 +812,7 @@ class GridPosterior {
   std::array<std::vector<double>, n_colours> col_;
   std::vector<double> prior_, logprior_;
   std::vector<std::size_t> nonzero_;
+  bool r_needed_ = true;
   std::vector<double> mr_values_;
   std::vector<std::size_t> mr_index_;
   double mr_range_ = 0, feh_range_ = 0;

@@ -20,53 +20,9 @@
 #include <vector>
 
 #include "locus/core/errors.hpp"
+#include "locus/io/status.hpp"
 
 namespace locus::io {
-
-using status_t = std::uint32_t;
-
-// Status bits of a catalogue row. A row is good when its status is 0 (`ok`).
-//
-// Bits 0..15 belong to the shared vocabulary below (bits 8..15 are kept free for it).
-// Bits 16..31 are for modules that need their own flags. A module defines them in its own
-// header from `first_module_bit`, in its range, and lists them in docs/io.md:
-//   bayes 16..19, sim 20..23, nn/pipeline 24..27, user code 28..31.
-// For example: `inline constexpr io::status_t prior_zero = io::status::first_module_bit << 0;`
-namespace status {
-enum Bits : status_t {
-  ok = 0,
-  missing_value = 1u << 0,  // a field was empty, NaN or a sentinel (CSV/FITS read policy "flag")
-  bad_value = 1u << 1,      // a field could not be parsed as a number (read policy "flag")
-  bad_error = 1u << 2,      // a photometric error is not finite or not positive
-  no_fit = 1u << 3,         // an estimator produced no result for this row
-  out_of_range = 1u << 4,   // input lies outside the model's or the prior's domain
-  not_converged = 1u << 5,  // an iterative estimator did not converge
-  cut = 1u << 6,            // the row fails a selection cut (kept, flagged)
-  first_module_bit = 1u << 16,
-};
-}  // namespace status
-
-// Human-readable list of the shared bits set in `s` ("ok" when none; module bits are shown
-// as "bit16" etc.).
-inline std::string describe_status(status_t s) {
-  if (s == status::ok) return "ok";
-  static constexpr std::pair<status_t, const char*> names[] = {
-      {status::missing_value, "missing_value"}, {status::bad_value, "bad_value"},
-      {status::bad_error, "bad_error"},         {status::no_fit, "no_fit"},
-      {status::out_of_range, "out_of_range"},   {status::not_converged, "not_converged"},
-      {status::cut, "cut"}};
-  std::string out;
-  for (int bit = 0; bit < 32; ++bit) {
-    const status_t b = status_t{1} << bit;
-    if (!(s & b)) continue;
-    if (!out.empty()) out += '|';
-    const char* name = nullptr;
-    for (const auto& [v, n] : names)
-      if (v == b) name = n;
-    out += name ? std::string(name) : "bit" + std::to_string(bit);
-  }
-  return out;
-}
 
 enum class ColumnType { f32, f64 };
 

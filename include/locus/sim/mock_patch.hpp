@@ -82,15 +82,18 @@ struct PatchStats {
   std::array<double, 3> expected{};  // expected stars per component before the cuts
 };
 
-// Column names of the catalogue, in order. Truth: l, b (deg), component (0 thin disk, 1 thick
-// disk, 2 halo), distance (pc), DM, Mr, FeH, Mr_node and FeH_node (the locus node that gave the
-// colours), Ar (true, along the sight line), the dust-free colours ug0 gr0 ri0 iz0 and the true
-// magnitudes umag_true … zmag_true. Observations: Ar_SFD, umag … zmag, uErr … zErr, the colours
-// ug gr ri iz and their errors ugErr … izErr (band errors added in quadrature).
+// Column names of the catalogue, in order. They follow the shipped Stripe 82 file where the two
+// overlap (so pipeline::ColumnMap's defaults read both): Ar is the SFD extinction of the sight
+// line, the observed quantity; the truth carries a _true suffix. Truth: l, b (deg), component
+// (0 thin disk, 1 thick disk, 2 halo), distance (pc), DM, Mr_true, FeH_true, Mr_node and
+// FeH_node (the locus node that gave the colours), Ar_true (along the sight line), the
+// dust-free colours ug0 gr0 ri0 iz0 and the true magnitudes umag_true … zmag_true.
+// Observations: Ar (SFD), umag … zmag, uErr … zErr, the colours ug gr ri iz and their errors
+// ugErr … izErr (band errors added in quadrature).
 inline const std::vector<std::string>& patch_columns() {
   static const std::vector<std::string> names{
-      "l",         "b",         "component", "distance",  "DM",        "Mr",        "FeH",       "Mr_node",
-      "FeH_node",  "Ar",        "Ar_SFD",    "ug0",       "gr0",       "ri0",       "iz0",       "umag_true",
+      "l",         "b",         "component", "distance",  "DM",        "Mr_true",   "FeH_true",  "Mr_node",
+      "FeH_node",  "Ar_true",   "Ar",        "ug0",       "gr0",       "ri0",       "iz0",       "umag_true",
       "gmag_true", "rmag_true", "imag_true", "zmag_true", "umag",      "gmag",      "rmag",      "imag",
       "zmag",      "uErr",      "gErr",      "rErr",      "iErr",      "zErr",      "ug",        "gr",
       "ri",        "iz",        "ugErr",     "grErr",     "riErr",     "izErr"};

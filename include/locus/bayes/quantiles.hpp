@@ -1,0 +1,72 @@
+#pragma once
+// The quantile conventions of locus's posterior summaries: photo-D's discrete-marginal rule
+// (grid posterior) and numpy's linear rule for samples (MCMC). The levels are 14/50/86 %.
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace locus::bayes {
+
+inline constexpr std::array<double, 3> quantile_levels{0.14, 0.50, 0.86};
+
+// photo-D's quantiles of a discrete marginal: values x (increasing) with weights w >= 0;
+// cdf_k = (sum_{i<=k} w_i - w_k / 2) / sum(w), and the quantile of level q is
+// numpy.interp(q, cdf, x) (clamped to x.front()/x.back() outside). Zero-weight values take
+// part in the interpolation, exactly as in photo-D where the grid axis keeps them.
+inline double photod_quantile(std::span<const double> x, std::span<const double> w, double total, double q,
+                              std::span<double> cdf_scratch) {
+  const std::size_t n = x.size();
+  double s = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    s += w[i];
+    cdf_scratch[i] = (s - 0.5 * w[i]) / total;
+  }
+  if (q < cdf_scratch[0]) return x[0];
+  if (q >= cdf_scratch[n - 1]) return x[n - 1];
+  const std::size_t j =
+      static_cast<std::size_t>(std::upper_bound(cdf_scratch.begin(), cdf_scratch.begin() + static_cast<std::ptrdiff_t>(n), q) -
+                               cdf_scratch.begin()) -
+      1;
+  if (cdf_scratch[j] == q) return x[j];
+  return x[j] + (q - cdf_scratch[j]) * (x[j + 1] - x[j]) / (cdf_scratch[j + 1] - cdf_scratch[j]);
+}
+
+// The three levels 0.14, 0.5, 0.86 in one pass over the axis (same rule as photod_quantile).
+inline std::array<double, 3> photod_quantiles(std::span<const double> x, std::span<const double> w, double total) {
+  std::array<double, 3> out{};
+  const std::size_t n = x.size();
+  std::size_t q = 0;
+  double s = 0, prev = 0;  // running sum; previous (sum - w/2), i.e. total * cdf
+  double target = quantile_levels[0] * total;
+  for (std::size_t i = 0; i < n && q < 3; ++i) {
+    s += w[i];
+    const double c = s - 0.5 * w[i];
+    // quantile_levels[q] lies below cdf_i: the last index with cdf <= q is i - 1
+    // (compared on the total * cdf scale; the division happens only at a crossing)
+    while (q < 3 && target < c) {
+      const double lv = quantile_levels[q], cdf = c / total, pc = prev / total;
+      out[q] = (i == 0) ? x[0] : (pc == lv ? x[i - 1] : x[i - 1] + (lv - pc) * (x[i] - x[i - 1]) / (cdf - pc));
+      if (++q < 3) target = quantile_levels[q] * total;
+    }
+    prev = c;
+  }
+  for (; q < 3; ++q) out[q] = x[n - 1];
+  return out;
+}
+
+// numpy.quantile's default (linear) rule on samples: the order statistic at floor(p (n − 1))
+// and the next one, interpolated. Partially reorders x (selection, O(n), no full sort).
+inline double sample_quantile(std::span<double> x, double p) {
+  const std::size_t n = x.size();
+  const double pos = p * static_cast<double>(n - 1);
+  const auto lo = static_cast<std::size_t>(pos);
+  std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(lo), x.end());
+  const double a = x[lo];
+  if (lo + 1 >= n) return a;
+  const double b = *std::min_element(x.begin() + static_cast<std::ptrdiff_t>(lo) + 1, x.end());
+  return a + (pos - static_cast<double>(lo)) * (b - a);
+}
+
+}  // namespace locus::bayes
