@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "../core/errors.hpp"
-#include "../core/fft.hpp"
+#include <locus/core/fft.hpp>
 
 namespace locus::bayes {
 

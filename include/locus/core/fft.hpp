@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "errors.hpp"
+#include <locus/core/errors.hpp>
 
 namespace locus::fft {
 
