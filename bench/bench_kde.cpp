@@ -16,7 +16,6 @@
 #include <cstdio>
 #include <cstdint>
 #include <cstdlib>
-#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -85,12 +84,7 @@ int main(int argc, char** argv) {
 
   locus::Rng rng(1);
   const auto cat = locus::sim::simulate_patch(locus::sim::PatchSpec{}, rng);
-  const auto column = [&](std::initializer_list<const char*> names) {  // truth columns: Mr_true, or Mr before the rename
-    for (const char* name : names)
-      if (cat.has_column(name)) return cat.to_double(name);
-    return cat.to_double(*names.begin());
-  };
-  const auto r = cat.to_double("rmag"), mr = column({"Mr_true", "Mr"}), feh = column({"FeH_true", "FeH"});
+  const auto r = cat.to_double("rmag"), mr = cat.to_double("Mr_true"), feh = cat.to_double("FeH_true");
   std::printf("stars %zu\n", r.size());
 
   KdeOptions opt;

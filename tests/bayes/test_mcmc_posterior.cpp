@@ -165,7 +165,7 @@ TEST_CASE("summarize(): moments and quantiles equal Chain's (sorting) computatio
   CHECK(tau[index(Param::feh)] == integrated_time(s.chain().data().data() + 50 * 6 * 3, 250, 6, 3, 1).tau);
   const auto m = s.chain().mean(50), sd = s.chain().stddev(50);
   // chain dimensions (t, [Fe/H], Ar) -> summary index in Param order
-  for (const auto [d, p] : {std::pair{std::size_t{1}, Param::feh}, std::pair{std::size_t{2}, Param::ar}}) {
+  for (const auto& [d, p] : {std::pair{std::size_t{1}, Param::feh}, std::pair{std::size_t{2}, Param::ar}}) {
     const std::size_t j = index(p);
     CHECK(sum.mean[j] == doctest::Approx(m[d]).epsilon(1e-12));
     CHECK(sum.sigma[j] == doctest::Approx(sd[d]).epsilon(1e-10));

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <initializer_list>
 #include <numbers>
 #include <sstream>
 #include <string>
@@ -12,19 +11,11 @@
 #include "locus/bayes/grid_posterior.hpp"
 #include "locus/bayes/prior.hpp"
 #include "locus/core/rng.hpp"
+#include "locus/pipeline/adapters.hpp"
 #include "locus/sim/mock_patch.hpp"
 
 using namespace locus::bayes;
 
-namespace {
-// A mock patch's column by the first of its names that the catalogue has: the truth columns are
-// "Mr_true"/"FeH_true" (formerly "Mr"/"FeH"), the SFD extinction "Ar" (formerly "Ar_SFD").
-std::vector<double> column(const locus::io::Catalog& cat, std::initializer_list<std::string> names) {
-  for (const auto& name : names)
-    if (cat.has_column(name)) return cat.to_double(name);
-  return cat.to_double(*names.begin());  // throws, naming the column
-}
-}  // namespace
 
 TEST_CASE("prior: photo-D's r-bin rule") {
   CHECK(PriorMaps::bin_index(14.0) == 0);
@@ -181,25 +172,16 @@ TEST_CASE("prior: binned and exact KDE priors give the same posteriors") {
   spec.area_deg2 = 0.5;
   locus::Rng rng(11);
   const auto cat = locus::sim::simulate_patch(spec, rng);
-  const auto r = cat.to_double("rmag"), mr = column(cat, {"Mr_true", "Mr"}), feh = column(cat, {"FeH_true", "FeH"});
+  const auto r = cat.to_double("rmag"), mr = cat.to_double("Mr_true"), feh = cat.to_double("FeH_true");
   KdeOptions opt;
   const auto binned = PriorMaps::from_catalog(r, mr, feh, opt);
   opt.method = KdeMethod::exact;
   const auto exact = PriorMaps::from_catalog(r, mr, feh, opt);
   for (std::size_t k = 0; k < PriorMaps::n_bins; ++k) CHECK(binned.count(k) == exact.count(k));
 
-  const char* colours[] = {"ug", "gr", "ri", "iz"};
-  std::vector<std::vector<double>> col, err;
-  for (const char* c : colours) col.push_back(cat.to_double(c)), err.push_back(cat.to_double(std::string(c) + "Err"));
-  const auto ar_sfd = column(cat, {"Ar_SFD", "Ar"});
+  const auto all = locus::pipeline::read_stars(cat);
   std::vector<Star> stars;
-  for (std::size_t i = 0; i < cat.rows() && stars.size() < 300; i += cat.rows() / 300) {
-    Star s;
-    s.r = r[i];
-    s.ar_sfd = ar_sfd[i];
-    for (std::size_t c = 0; c < 4; ++c) s.colour[c] = col[c][i], s.error[c] = err[c][i];
-    stars.push_back(s);
-  }
+  for (std::size_t i = 0; i < cat.rows() && stars.size() < 300; i += cat.rows() / 300) stars.push_back(all[i]);
   const auto pb = GridPosterior(LocusModel::builtin(), binned).fit_catalog(stars);
   const auto pe = GridPosterior(LocusModel::builtin(), exact).fit_catalog(stars);
   double dmean = 0, dsigma = 0;

@@ -12,6 +12,7 @@
 #include "locus/bayes/locus_model.hpp"
 #include "locus/bayes/photod_target.hpp"
 #include "locus/core/errors.hpp"
+#include "locus/core/normal.hpp"
 #include "locus/core/rng.hpp"
 
 namespace locus::bayes {
@@ -78,9 +79,9 @@ class GridJumpMove {
     y[1] = f_lo_[jf] + (f_hi_[jf] - f_lo_[jf]) * rng.uniform();
     if (prob_[k] >= 0.01) {
       // Inverse CDF of the truncated normal.
-      const double pa = phi_cdf(-centre_[k] / sigma_a_), pb = phi_cdf((ar_max_ - centre_[k]) / sigma_a_);
+      const double pa = normal::cdf(-centre_[k] / sigma_a_), pb = normal::cdf((ar_max_ - centre_[k]) / sigma_a_);
       const double p = std::clamp(pa + (pb - pa) * rng.uniform(), 1e-300, 1 - 1e-16);
-      y[2] = std::clamp(centre_[k] + sigma_a_ * phi_inv(p), 0.0, ar_max_);
+      y[2] = std::clamp(centre_[k] + sigma_a_ * normal::quantile(p), 0.0, ar_max_);
     } else {
       y[2] = ar_max_ * rng.uniform();
     }
@@ -112,43 +113,13 @@ class GridJumpMove {
     double la;
     if (prob_[k] >= 0.01) {
       const double z = (a - centre_[k]) / sigma_a_;
-      la = -0.5 * z * z - std::log(sigma_a_ * std::sqrt(2 * std::numbers::pi) * prob_[k]);
+      la = -0.5 * z * z - std::log(sigma_a_ * normal::sqrt_2pi * prob_[k]);
     } else {
       la = -std::log(ar_max_);
     }
     return log_w_[k] - std::log(t_hi_[it] - t_lo_[it]) - std::log(f_hi_[jf] - f_lo_[jf]) + la;
   }
 
-  static double phi_cdf(double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); }
-  // Standard normal quantile: Acklam's rational approximation refined by one Halley step
-  // (relative error ~1e-15).
-  static double phi_inv(double p) {
-    static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-                                   1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
-    static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                                   6.680131188771972e+01,  -1.328068155288572e+01};
-    static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                                   -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
-    static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                                   3.754408661907416e+00};
-    double x;
-    if (p < 0.02425) {
-      const double q = std::sqrt(-2 * std::log(p));
-      x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-          ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-    } else if (p > 1 - 0.02425) {
-      const double q = std::sqrt(-2 * std::log1p(-p));
-      x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-          ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-    } else {
-      const double q = p - 0.5, r = q * q;
-      x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-          (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-    }
-    const double e = phi_cdf(x) - p;
-    const double u = e * std::sqrt(2 * std::numbers::pi) * std::exp(0.5 * x * x);
-    return x - u / (1 + 0.5 * x * u);
-  }
   // Voronoi boxes of a sorted axis: [midpoint to the previous value, midpoint to the next],
   // the ends clipped to the axis range. They tile [front, back].
   static void boxes(const std::vector<double>& v, std::vector<double>& lo, std::vector<double>& hi) {

@@ -29,6 +29,7 @@
 #include "locus/bayes/prior.hpp"
 #include "locus/bayes/star.hpp"
 #include "locus/core/errors.hpp"
+#include "locus/core/normal.hpp"
 #include "locus/core/rng.hpp"
 
 namespace locus::bayes {
@@ -188,7 +189,7 @@ class PhotodTarget {
         r = scaled_tail_difference(-beta, -alpha);
         w.prob[k] = r * std::exp(-0.5 * beta * beta);
       } else {
-        r = 0.5 * (std::erfc(-beta / std::numbers::sqrt2) - std::erfc(-alpha / std::numbers::sqrt2));
+        r = normal::cdf(beta) - normal::cdf(alpha);
         w.prob[k] = r;
       }
       w.log_mass[k] = std::exp(bound - top) * r;  // now the (relative) mass
@@ -309,17 +310,10 @@ class PhotodTarget {
     inv_dt_ = ts.size() > 1 ? static_cast<double>(ts.size() - 1) / (ts.back() - ts.front()) : 0.0;
     inv_df_ = fs.size() > 1 ? static_cast<double>(fs.size() - 1) / (fs.back() - fs.front()) : 0.0;
   }
-  // exp(x²/2) Φ̄(x), Φ̄ the standard normal upper tail; past x = 25 the asymptotic Mills
-  // ratio (1 − 1/x² + 3/x⁴)/(x√(2π)), relative error < 1e-7 there.
-  static double scaled_tail(double x) {
-    if (x < 25) return 0.5 * std::exp(0.5 * x * x) * std::erfc(x / std::numbers::sqrt2);
-    const double x2 = x * x;
-    return (1 - 1 / x2 + 3 / (x2 * x2)) / (x * std::sqrt(2 * std::numbers::pi));
-  }
   // exp(a²/2) (Φ̄(a) − Φ̄(b)) for 0 ≤ a ≤ b: the probability of [a, b] rescaled by the
   // density ratio at a, so it stays O(1/a) instead of underflowing.
   static double scaled_tail_difference(double a, double b) {
-    return scaled_tail(a) - std::exp(-0.5 * (b * b - a * a)) * scaled_tail(b);
+    return normal::scaled_upper_tail(a) - std::exp(-0.5 * (b * b - a * a)) * normal::scaled_upper_tail(b);
   }
 
   const LocusModel* model_;
