@@ -1,4 +1,5 @@
-# Install locus into a fresh prefix, then build and run tests/consumer against it.
+# Install the build tree (library headers, CMake package, data, the locus tool) into a fresh
+# prefix, then build and run tests/consumer against it and run the installed tool.
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 macro(run)
@@ -7,10 +8,19 @@ macro(run)
     message(FATAL_ERROR "failed (${rc}): ${ARGV}")
   endif()
 endmacro()
-run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/locus-build -G ${GENERATOR}
-    -DLOCUS_BUILD_TESTS=OFF -DLOCUS_BUILD_BENCH=OFF -DLOCUS_BUILD_EXAMPLES=OFF -DCMAKE_INSTALL_PREFIX=${prefix})
-run(${CMAKE_COMMAND} --install ${WORK_DIR}/locus-build)
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/consumer-build -G ${GENERATOR}
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer-build)
 run(${WORK_DIR}/consumer-build/consumer)
+if(WITH_TOOL)
+  run(${prefix}/bin/locus --version)
+  run(${prefix}/bin/locus simulate --area 0.01 -o ${WORK_DIR}/tiny.csv -q)
+  foreach(f photod/LICENSE photod/s82/s82_calibstars.csv photod/s82/priors_s82_pix0.csv photod/locus/SDSSDSEDlocus_10Gyr.txt)
+    if(NOT EXISTS ${prefix}/share/locus/data/${f})
+      message(FATAL_ERROR "not installed: share/locus/data/${f}")
+    endif()
+  endforeach()
+  run(${prefix}/bin/locus posterior ${WORK_DIR}/tiny.csv -o ${WORK_DIR}/tiny_post.csv
+      --priors ${prefix}/share/locus/data/photod/s82/priors_s82_pix0.csv -q)
+endif()

@@ -140,15 +140,17 @@ inline McmcResult mcmc_posterior(const PhotodModel& pm, const Star& star, const 
   return finish(sampler);
 }
 
-// A catalogue: star i uses rng.split(i), so results do not depend on the thread count.
+// A catalogue: star i uses rng.split(first_index + i), so results depend neither on the thread
+// count nor on how a large catalogue is cut into blocks (pass each block's first index).
 inline std::vector<McmcResult> mcmc_posterior(const PhotodModel& pm, std::span<const Star> stars,
-                                              const McmcSettings& set, const Rng& rng, std::size_t threads = 0) {
+                                              const McmcSettings& set, const Rng& rng, std::size_t threads = 0,
+                                              std::size_t first_index = 0) {
   if (set.walkers < 2 || set.steps == 0) throw ConfigError("mcmc_posterior: need at least 2 walkers and 1 step");
   std::vector<McmcResult> out(stars.size());
   parallel_for(
       stars.size(), 8,
       [&](std::size_t i) {
-        Rng r = rng.split(i);
+        Rng r = rng.split(first_index + i);
         out[i] = mcmc_posterior(pm, stars[i], set, r);
       },
       threads);

@@ -8,6 +8,7 @@
 // star, not on the bin.
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <fstream>
@@ -137,6 +138,9 @@ class PriorMaps {
     return parse_csv(in, path);
   }
   static PriorMaps parse_csv(std::istream& in, const std::string& name);
+  // photo-D's "rmag,FeH,Mr,density" text (numbers in their shortest exact form), which
+  // load_csv() reads back to identical maps. A flat() prior has no such form: ConfigError.
+  std::string to_csv() const;
 
   static PriorMaps from_catalog(std::span<const double> r, std::span<const double> mr, std::span<const double> feh,
                                 const KdeOptions& opt = {});
@@ -259,6 +263,31 @@ inline PriorMaps PriorMaps::parse_csv(std::istream& in, const std::string& name)
     ++k;
   }
   return PriorMaps(std::move(maps));
+}
+
+inline std::string PriorMaps::to_csv() const {
+  std::string out = "rmag,FeH,Mr,density\n";
+  char buf[64];
+  auto put = [&](double v) {
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+  };
+  for (std::size_t k = 0; k < maps_.size(); ++k) {
+    const PriorMap& m = maps_[k];
+    if (m.everywhere) throw ConfigError("PriorMaps::to_csv: a flat prior has no grid to write");
+    for (std::size_t j = 0; j < m.mr.n; ++j)
+      for (std::size_t i = 0; i < m.feh.n; ++i) {
+        put(bin_centre(k));
+        out += ',';
+        put(m.feh.value(i));
+        out += ',';
+        put(m.mr.value(j));
+        out += ',';
+        put(m.value(i, j));
+        out += '\n';
+      }
+  }
+  return out;
 }
 
 inline PriorMaps PriorMaps::from_catalog(std::span<const double> r, std::span<const double> mr,

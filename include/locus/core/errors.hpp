@@ -21,5 +21,10 @@ struct FormatError : Error {
 struct ConfigError : Error {
   using Error::Error;
 };
+// An output that cannot be written: a missing directory, a full disk, no permission. Outputs
+// are atomic, so after this error the target is as it was before.
+struct OutputError : Error {
+  using Error::Error;
+};
 
 }  // namespace locus

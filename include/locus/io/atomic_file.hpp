@@ -3,10 +3,13 @@
 // it over the target only when everything was written. A failed or interrupted write leaves
 // the target untouched (an old version stays, a new file never appears half-written).
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include <unistd.h>
@@ -45,7 +48,7 @@ class AtomicFile {
     std::filesystem::rename(temp_, target_, ec);
     if (ec) {
       discard();
-      throw Error("cannot write '" + target_.string() + "': rename from temporary file failed: " + ec.message());
+      throw OutputError("cannot write '" + target_.string() + "': rename from temporary file failed: " + ec.message());
     }
     committed_ = true;
   }
@@ -62,5 +65,18 @@ class AtomicFile {
   std::filesystem::path temp_;
   bool committed_ = false;
 };
+
+// Writes `text` to `path` atomically (temporary file, fsync, rename): readers see the old
+// file or the whole new one, never a part. Throws locus::Error naming the file on failure.
+inline void write_file_atomically(const std::filesystem::path& path, std::string_view text) {
+  AtomicFile file(path);
+  std::FILE* f = std::fopen(file.temp_path().c_str(), "wb");
+  if (!f) throw OutputError("cannot write '" + path.string() + "': " + std::strerror(errno));
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 &&
+                  ::fsync(::fileno(f)) == 0;
+  const int err = errno;
+  if (std::fclose(f) != 0 || !ok) throw OutputError("cannot write '" + path.string() + "': " + std::strerror(ok ? errno : err));
+  file.commit();
+}
 
 }  // namespace locus::io

@@ -341,6 +341,9 @@ class CsvReader {
   const std::vector<std::string>& header() const noexcept { return header_; }
   // Data rows returned so far.
   std::size_t rows_read() const noexcept { return rows_read_; }
+  // Bytes consumed so far and the file's size (0 when unknown, e.g. a pipe): progress.
+  std::uint64_t bytes_read() const noexcept { return scanner_->position(); }
+  std::uint64_t file_size() const noexcept { return file_size_; }
   bool done() const noexcept { return done_; }
 
   Catalog read(std::size_t max_rows = static_cast<std::size_t>(-1)) {
@@ -603,7 +606,7 @@ class CsvWriter {
       throw ConfigError("CsvWriteOptions: significant_digits must be 0 (shortest exact) or 1..17");
     file_.reset(std::fopen(atomic_.temp_path().c_str(), "wb"));
     if (!file_)
-      throw Error("cannot create CSV file " + detail::quote_name(atomic_.target().string()) + ": " +
+      throw OutputError("cannot create CSV file " + detail::quote_name(atomic_.target().string()) + ": " +
                   std::strerror(errno));
     buf_.resize(kBuffer);
   }
@@ -675,7 +678,7 @@ class CsvWriter {
     const std::string why = std::strerror(errno);
     file_.reset();
     atomic_.discard();
-    throw Error("cannot write CSV file " + detail::quote_name(atomic_.target().string()) + ": " + why);
+    throw OutputError("cannot write CSV file " + detail::quote_name(atomic_.target().string()) + ": " + why);
   }
 
   void flush() {

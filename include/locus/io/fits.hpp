@@ -428,7 +428,7 @@ class FitsWriter {
     int st = 0;
     fits_create_diskfile(&f, atomic_.temp_path().c_str(), &st);
     if (st)
-      throw Error("cannot create FITS file '" + atomic_.target().string() + "': " + detail::fits_message(st));
+      throw OutputError("cannot create FITS file '" + atomic_.target().string() + "': " + detail::fits_message(st));
     file_.reset(f);
   }
   FitsWriter(const FitsWriter&) = delete;
@@ -500,7 +500,7 @@ class FitsWriter {
     fits_close_file(f, &st);
     if (st) {
       atomic_.discard();
-      throw Error("cannot write FITS file '" + atomic_.target().string() + "': " + detail::fits_message(st));
+      throw OutputError("cannot write FITS file '" + atomic_.target().string() + "': " + detail::fits_message(st));
     }
     atomic_.commit();
   }
@@ -511,7 +511,7 @@ class FitsWriter {
     const std::string msg = detail::fits_message(st);
     file_.reset();
     atomic_.discard();
-    throw Error("cannot write FITS file '" + atomic_.target().string() + "': " + msg);
+    throw OutputError("cannot write FITS file '" + atomic_.target().string() + "': " + msg);
   }
 
   void start(const Catalog& c) {
@@ -602,6 +602,8 @@ class FitsReader {
   explicit FitsReader(std::filesystem::path path, FitsReadOptions = {}) { detail::fits_unavailable(path); }
   Catalog read(std::size_t = static_cast<std::size_t>(-1)) { return Catalog(); }
   bool next(Catalog&, std::size_t) { return false; }
+  std::size_t total_rows() const noexcept { return 0; }
+  std::size_t rows_read() const noexcept { return 0; }
 };
 
 class FitsWriter {
@@ -609,6 +611,7 @@ class FitsWriter {
   explicit FitsWriter(std::filesystem::path path, FitsWriteOptions = {}) { detail::fits_unavailable(path); }
   void write(const Catalog&) {}
   void commit() {}
+  std::size_t rows_written() const noexcept { return 0; }
 };
 
 inline Catalog read_fits(const std::filesystem::path& path, const FitsReadOptions& = {}) {

@@ -123,7 +123,7 @@ class CsvHistory {
   explicit CsvHistory(std::string path) : path_(std::move(path)) {}
   void on_train_begin(const TrainBegin&) {
     out_.open(path_, std::ios::trunc);
-    if (!out_) throw Error("CsvHistory: cannot open " + path_ + " for writing");
+    if (!out_) throw OutputError("CsvHistory: cannot open " + path_ + " for writing");
     out_ << "epoch,train_loss,val_loss,learning_rate,seconds\n";
     out_.flush();
   }
@@ -133,7 +133,7 @@ class CsvHistory {
                   e.learning_rate, e.seconds);
     out_ << line;
     out_.flush();
-    if (!out_) throw Error("CsvHistory: writing " + path_ + " failed");
+    if (!out_) throw OutputError("CsvHistory: writing " + path_ + " failed");
   }
   void on_train_end(const TrainEnd&) { out_.close(); }
   const std::string& path() const { return path_; }

@@ -219,12 +219,12 @@ void save(const Net& net, const std::string& path, const ModelInfo& info = {}) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error("save: cannot open " + tmp + " for writing");
+    if (!f) throw OutputError("save: cannot open " + tmp + " for writing");
     f.write(text.data(), static_cast<std::streamsize>(text.size()));
     f.flush();
-    if (!f) throw Error("save: writing " + tmp + " failed");
+    if (!f) throw OutputError("save: writing " + tmp + " failed");
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error("save: cannot rename " + tmp + " to " + path);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw OutputError("save: cannot rename " + tmp + " to " + path);
 }
 
 // Loads the model in `text` into `net`. `where` names the source in error messages.

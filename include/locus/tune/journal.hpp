@@ -49,7 +49,7 @@ class Journal {
       const ssize_t w = ::write(fd_, line.data() + done, line.size() - done);
       if (w < 0) {
         if (errno == EINTR) continue;
-        throw Error("journal " + path_.string() + ": write failed: " + std::strerror(errno));
+        throw OutputError("journal " + path_.string() + ": write failed: " + std::strerror(errno));
       }
       done += static_cast<std::size_t>(w);
     }
@@ -89,7 +89,7 @@ class Journal {
       ++line_no;
     }
     fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Error("journal " + path_.string() + ": cannot be opened for appending: " + std::strerror(errno));
+    if (fd_ < 0) throw OutputError("journal " + path_.string() + ": cannot be opened for appending: " + std::strerror(errno));
   }
 
   std::filesystem::path path_;

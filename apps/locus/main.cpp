@@ -1,0 +1,108 @@
+// locus: the photo-D toolkit as a command-line program. See docs/cli.md.
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <locus/core/errors.hpp>
+#include <locus/core/interrupt.hpp>
+#include <locus/io/atomic_file.hpp>
+
+#include "common.hpp"
+
+#ifndef LOCUS_VERSION
+#define LOCUS_VERSION "unknown"
+#endif
+
+namespace {
+
+// The first SIGINT/SIGTERM asks the run to stop at its next check (outputs are discarded, the
+// run record keeps every finished stage); a second one ends the process at once.
+extern "C" void on_signal(int sig) {
+  if (locus::interrupt::requested()) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return;
+  }
+  locus::interrupt::request(sig);
+}
+
+int report(const char* kind, const std::exception& e, int code) {
+  std::fprintf(stderr, "locus: %s%s\n", kind, e.what());
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"locus " LOCUS_VERSION
+               ": stellar parameters (Mr, A_r, [Fe/H]) from ugriz photometry by the photo-D Bayesian method and the "
+               "neural networks of Mrakovčić, Ivezić & Palaversa (2025)",
+               "locus"};
+  app.set_version_flag("--version", std::string("locus ") + LOCUS_VERSION);
+  app.set_config("--config", "", "Read options from a TOML file ([subcommand] sections); flags on the command line override it");
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  app.require_subcommand(1);
+  app.footer("Exit codes: 0 ok, 2 usage, 3 bad input, 4 cannot write output, 5 other error, 130 interrupted. "
+             "Docs: docs/cli.md.");
+
+  locus_cli::Selected selected;
+  locus_cli::add_simulate(app, selected);
+  locus_cli::add_posterior(app, selected);
+  locus_cli::add_train(app, selected);
+  locus_cli::add_predict(app, selected);
+  locus_cli::add_pipeline(app, selected);
+  locus_cli::add_tune(app, selected);
+  locus_cli::add_toy(app, selected);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return locus_cli::usage_error;
+  }
+  if (!selected.run) return locus_cli::usage_error;
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const locus_cli::Common& common = *selected.common;
+  try {
+    const locus_cli::Outcome out = selected.run();
+    if (common.json == "-") {
+      std::printf("%s\n", out.summary.dump(2).c_str());
+    } else {
+      std::fputs(out.text.c_str(), stdout);
+      if (!out.text.empty() && out.text.back() != '\n') std::fputc('\n', stdout);
+      if (!common.json.empty()) locus::io::write_file_atomically(common.json, out.summary.dump(2) + "\n");
+    }
+    std::fflush(stdout);
+    return locus_cli::ok;
+  } catch (const locus::Interrupted& e) {
+    const int sig = locus::interrupt::signal();
+    std::fprintf(stderr, "locus: %s; no partial output was written\n", e.what());
+    return 128 + (sig ? sig : 2);
+  } catch (const locus::ConfigError& e) {
+    return report("", e, locus_cli::usage_error);
+  } catch (const locus::InputError& e) {
+    return report("", e, locus_cli::input_error);
+  } catch (const locus::FormatError& e) {
+    return report("", e, locus_cli::input_error);
+  } catch (const locus::OutputError& e) {
+    return report("", e, locus_cli::output_error);
+  } catch (const locus::Error& e) {
+    return report("", e, locus_cli::other_error);
+  } catch (const std::bad_alloc& e) {
+    return report("out of memory: ", e, locus_cli::other_error);
+  } catch (const std::exception& e) {
+    return report("internal error (please report it): ", e, locus_cli::internal_error);
+  }
+}
