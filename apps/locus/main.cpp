@@ -74,6 +74,9 @@ int main(int argc, char** argv) {
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  // Past a file-size limit (ulimit -f) a write then fails with EFBIG, reported like a full disk,
+  // instead of the signal killing the process with a temporary file left behind.
+  std::signal(SIGXFSZ, SIG_IGN);
   const locus_cli::Common& common = *selected.common;
   try {
     const locus_cli::Outcome out = selected.run();
