@@ -1,0 +1,56 @@
+#pragma once
+// Test support: comparing catalogues value for value (bit-identical, NaN equal to NaN).
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include <locus/io/catalog.hpp>
+
+namespace locus::test {
+
+// The same value: bit-identical, or both NaN (any payload).
+inline bool same_value(double a, double b) {
+  if (std::isnan(a) && std::isnan(b)) return true;
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+inline bool same_value(float a, float b) {
+  if (std::isnan(a) && std::isnan(b)) return true;
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+// Number of rows where column `name` differs between a and b (same_value on the values as
+// double; both must have the column).
+inline std::size_t differing_rows(const io::Catalog& a, const io::Catalog& b, const std::string& name) {
+  const auto x = a.to_double(name), y = b.to_double(name);
+  if (x.size() != y.size()) return std::max(x.size(), y.size());
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) n += !same_value(x[i], y[i]);
+  return n;
+}
+
+// a and b hold the same rows: the same column names in the same order (and, with `types`, the
+// same column types), the same values (as double, NaN equal to NaN), ids and status.
+inline void check_same_catalog(const io::Catalog& a, const io::Catalog& b, bool types = true) {
+  REQUIRE(a.rows() == b.rows());
+  REQUIRE(a.names() == b.names());
+  for (std::size_t j = 0; j < a.columns(); ++j) {
+    INFO("column " << a.name(j));
+    if (types) CHECK(a.type(j) == b.type(j));
+    CHECK(differing_rows(a, b, a.name(j)) == 0);
+  }
+  REQUIRE(a.has_ids() == b.has_ids());
+  if (a.has_ids()) {
+    CHECK(a.id_name() == b.id_name());
+    std::size_t diff = 0;
+    for (std::size_t i = 0; i < a.rows(); ++i) diff += a.id(i) != b.id(i);
+    CHECK(diff == 0);
+  }
+  std::size_t diff = 0;
+  for (std::size_t i = 0; i < a.rows(); ++i) diff += a.status(i) != b.status(i);
+  CHECK(diff == 0);
+}
+
+}  // namespace locus::test
