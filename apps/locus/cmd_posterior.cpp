@@ -40,18 +40,11 @@ void add_posterior(CLI::App& app, Selected& selected) {
       auto priors = locus::pipeline::load_priors(o->post.prior_source(), &source, map, o->block_rows, o->common.threads,
                                                  progress(o->common));
       const locus::pipeline::PosteriorEngine engine(std::move(model), std::move(priors), o->post.options());
-      locus::pipeline::StreamOptions so;
-      so.columns = map;
-      so.block_rows = o->block_rows;
-      so.threads = o->common.threads;
-      so.progress = progress(o->common);
-      so.write = write_options(o->common, {"locus posterior: " + locus::pipeline::to_json(engine.options()).dump()});
+      const auto so = stream_options(o->common, map, o->block_rows,
+                                     "locus posterior: " + locus::pipeline::to_json(engine.options()).dump());
       const auto res = locus::pipeline::posterior_catalog(source, engine, o->out, so);
       Outcome out;
-      out.summary = res.to_json();
-      out.summary["command"] = "posterior";
-      out.summary["input"] = o->in;
-      out.summary["output"] = o->out;
+      out.summary = stream_summary("posterior", res, o->in, o->out);
       out.summary["options"] = locus::pipeline::to_json(engine.options());
       out.summary["priors"] = o->post.priors;
       out.summary["us_per_star"] = res.seconds / double(std::max<std::size_t>(res.rows, 1)) * 1e6;

@@ -32,20 +32,11 @@ void add_predict(CLI::App& app, Selected& selected) {
       auto map = column_map(o->common);
       auto ro = read_options(o->common, map);
       const auto source = locus::pipeline::CatalogSource::file(o->in, ro);
-      locus::pipeline::StreamOptions so;
-      so.columns = map;
-      so.block_rows = o->block_rows;
-      so.threads = o->common.threads;
-      so.progress = progress(o->common);
-      so.write = write_options(o->common, {"locus predict: model " + o->model});
-      const auto res = locus::pipeline::predict_catalog(source, model, o->out, so);
+      const auto res = locus::pipeline::predict_catalog(source, model, o->out,
+                                                        stream_options(o->common, map, o->block_rows, "locus predict: model " + o->model));
       Outcome out;
-      out.summary = res.to_json();
-      out.summary["command"] = "predict";
-      out.summary["input"] = o->in;
-      out.summary["output"] = o->out;
+      out.summary = stream_summary("predict", res, o->in, o->out);
       out.summary["model"] = o->model;
-      out.summary["rows_per_second"] = double(res.rows) / std::max(res.seconds, 1e-9);
       out.text = format("locus predict: %zu rows, %zu predicted, in %.2f s (%.0f rows/s)\n", res.rows, res.fitted, res.seconds,
                         double(res.rows) / std::max(res.seconds, 1e-9)) +
                  flag_lines(res.flags, res.rows) + "  wrote " + o->out + "\n";

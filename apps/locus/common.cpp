@@ -70,6 +70,27 @@ locus::io::CatalogWriteOptions write_options(const Common& c, std::vector<std::s
   return o;
 }
 
+locus::pipeline::StreamOptions stream_options(const Common& c, const locus::pipeline::ColumnMap& map, std::size_t block_rows,
+                                              const std::string& comment) {
+  locus::pipeline::StreamOptions so;
+  so.columns = map;
+  so.block_rows = block_rows;
+  so.threads = c.threads;
+  so.progress = progress(c);
+  so.write = write_options(c, {comment});
+  return so;
+}
+
+nlohmann::json stream_summary(const char* command, const locus::pipeline::StreamResult& r, const std::string& in,
+                              const std::string& out) {
+  auto j = r.to_json();
+  j["command"] = command;
+  j["input"] = in;
+  j["output"] = out;
+  j["rows_per_second"] = double(r.rows) / std::max(r.seconds, 1e-9);
+  return j;
+}
+
 locus::Progress::Show progress(const Common& c) {
   return c.quiet ? locus::Progress::Show::never : locus::Progress::Show::automatic;
 }

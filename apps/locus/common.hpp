@@ -15,6 +15,7 @@
 #include <locus/core/progress.hpp>
 #include <locus/io/catalog_file.hpp>
 #include <locus/pipeline/column_map.hpp>
+#include <locus/pipeline/streaming.hpp>
 
 namespace locus_cli {
 
@@ -59,6 +60,11 @@ locus::pipeline::ColumnMap column_map(const Common& c);
 locus::io::CatalogReadOptions read_options(const Common& c, const locus::pipeline::ColumnMap& map);
 locus::io::CatalogWriteOptions write_options(const Common& c, std::vector<std::string> comments = {});
 locus::Progress::Show progress(const Common& c);
+// How a streaming command (posterior, predict) reads and writes, and the start of its summary.
+locus::pipeline::StreamOptions stream_options(const Common& c, const locus::pipeline::ColumnMap& map, std::size_t block_rows,
+                                              const std::string& comment);
+nlohmann::json stream_summary(const char* command, const locus::pipeline::StreamResult& r, const std::string& in,
+                              const std::string& out);
 std::function<void(const std::string&)> logger(const Common& c);
 std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // One line per status bit set in an output ("  missing_value  12 rows (0.01 %)").
