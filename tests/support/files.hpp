@@ -75,6 +75,6 @@ std::string message_of(F&& f) {
   return {};
 }
 
-inline bool contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
+inline bool mentions(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
 
 }  // namespace locus::test

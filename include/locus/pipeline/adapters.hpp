@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <span>
 #include <string>
@@ -180,7 +181,8 @@ inline void append_summaries(io::Catalog& cat, std::span<const bayes::Summary> s
 }
 
 // Reads summaries back from the columns append_summaries wrote (for rows `rows`, or all);
-// status is the row's status. A missing column is an InputError naming it.
+// status is the row's status. A missing column is an InputError naming it (chi2_min,
+// prior_bin and nodes are optional: NaN, -1 and 0 when absent or NaN).
 inline std::vector<bayes::Summary> read_summaries(const io::Catalog& cat, std::string_view prefix = "bayes_",
                                                   std::span<const std::size_t> rows = {}) {
   auto need = [&](const std::string& name) {
@@ -192,7 +194,10 @@ inline std::vector<bayes::Summary> read_summaries(const io::Catalog& cat, std::s
   for (const auto p : bayes::all_params)
     for (std::size_t j = 0; j < summary_stats.size(); ++j) cols[bayes::index(p)][j] = need(column_name(prefix, p, summary_stats[j]));
   const std::string pre(prefix);
-  const auto chi2 = cat.has_column(pre + "chi2_min") ? cat.to_double(pre + "chi2_min") : std::vector<double>(cat.rows(), std::numeric_limits<double>::quiet_NaN());
+  auto optional = [&](const std::string& name) {
+    return cat.has_column(name) ? cat.to_double(name) : std::vector<double>(cat.rows(), std::numeric_limits<double>::quiet_NaN());
+  };
+  const auto chi2 = optional(pre + "chi2_min"), bin = optional(pre + "prior_bin"), nodes = optional(pre + "nodes");
   const std::size_t n = rows.empty() ? cat.rows() : rows.size();
   std::vector<bayes::Summary> out(n);
   for (std::size_t k = 0; k < n; ++k) {
@@ -203,6 +208,8 @@ inline std::vector<bayes::Summary> read_summaries(const io::Catalog& cat, std::s
       x.q50[p] = cols[p][3][i], x.q86[p] = cols[p][4][i];
     }
     x.chi2_min = chi2[i];
+    x.prior_bin = std::isfinite(bin[i]) ? static_cast<int>(bin[i]) : -1;
+    x.nodes_used = std::isfinite(nodes[i]) ? static_cast<std::uint32_t>(nodes[i]) : 0;
     x.status = cat.status(i);
   }
   return out;

@@ -68,6 +68,8 @@ class RunRecord {
   // The stage's record when it is done with this fingerprint; a null JSON otherwise.
   nlohmann::json done(std::string_view stage, const std::string& fp) const {
     const auto path = marker(stage);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return nullptr;  // (a directory would throw on reading)
     std::ifstream in(path);
     if (!in) return nullptr;
     nlohmann::json j;
@@ -78,7 +80,6 @@ class RunRecord {
     }
     if (!j.is_object() || j.value("fingerprint", "") != fp) return nullptr;
     for (const auto& f : j.value("files", nlohmann::json::array())) {
-      std::error_code ec;
       if (!f.is_string() || !std::filesystem::exists(std::filesystem::path(f.get<std::string>()), ec)) return nullptr;
     }
     return j;
