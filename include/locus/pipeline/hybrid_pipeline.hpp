@@ -173,6 +173,13 @@ inline io::Catalog sample_catalog(const Selection& sel, std::span<const bayes::S
   if (!diag.empty()) append_diagnostics(c, diag);
   return c;
 }
+// A CSV file of the run record read back exactly: NaN (a failed fit, an undefined τ) is a value
+// there, not a missing input to flag in the status.
+inline io::Catalog read_record_file(const std::filesystem::path& path) {
+  io::CsvReadOptions o;
+  o.defaults = io::ColumnSpec().optional().on_missing(io::Missing::ignore);
+  return io::read_csv(path, o);
+}
 inline std::vector<bayes::Star> stars_of_sample(const io::Catalog& c) {
   ColumnMap m;
   m.r = "r", m.r_err = "r_err", m.ar_sfd = "ar_sfd";
@@ -190,7 +197,8 @@ inline std::vector<bayes::Star> stars_of_sample(const io::Catalog& c) {
 //   2 validation, 3 check); the status column ORs every flag. Empty output: the predictions
 //   catalogue is returned in memory (PipelineResult::catalog). Rows are never dropped: a row
 //   the networks cannot take (a missing input) gets NaN predictions and status no_fit.
-// - record_dir: empty for no record; otherwise stages resume as RunRecord describes.
+// - record_dir: empty for no record; otherwise stages resume as RunRecord describes (stage 4
+//   always runs when its predictions go to memory, which the record does not keep).
 // - Throws InputError/ConfigError for bad input or options (before any output appears),
 //   Interrupted when interrupt::request() was called; outputs are atomic.
 class HybridPipeline {
@@ -240,7 +248,7 @@ class HybridPipeline {
       return nlohmann::json{{"rows", res.rows}, {"eligible", res.eligible}, {"files", {file.string()}}};
     }, [&](const nlohmann::json& j) {
       res.rows = j.at("rows"), res.eligible = j.at("eligible");
-      const auto c = io::read_catalog(rec->file("sample.csv"));
+      const auto c = detail::read_record_file(rec->file("sample.csv"));
       const auto row = c.to_double("row"), role = c.to_double("role");
       for (std::size_t k = 0; k < c.rows(); ++k)
         res.selection.rows.push_back(static_cast<std::size_t>(row[k])),
@@ -281,7 +289,7 @@ class HybridPipeline {
       }
       return info;
     }, [&](const nlohmann::json& j) {
-      const auto c = io::read_catalog(rec->file("posterior.csv"));
+      const auto c = detail::read_record_file(rec->file("posterior.csv"));
       stars = detail::stars_of_sample(c);
       res.summaries = read_summaries(c);
       if (c.has_column("bayes_acceptance")) {
@@ -318,6 +326,8 @@ class HybridPipeline {
                       {"output", out_path.empty() ? std::string() : std::filesystem::absolute(out_path).lexically_normal().string()},
                       {"digits", o_.write.significant_digits},
                       {"eval_max_rows", o_.eval_max_rows}});
+    // predictions kept in memory are not in the record: predict again to return them
+    if (rec && out_path.empty() && o_.keep_predictions) rec->forget(pipeline_stages[3]);
     stage(rec, 3, fp, res, [&] {
       predict(input, out_path, res, threads);
       if (!rec) return nlohmann::json::object();
@@ -327,7 +337,7 @@ class HybridPipeline {
       if (!out_path.empty()) files.push_back(out_path.string());
       return nlohmann::json{{"output", out_path.string()}, {"files", files}};
     }, [&](const nlohmann::json&) {
-      res.residuals = residual_sample_from(io::read_catalog(rec->file("residuals.csv")));
+      res.residuals = residual_sample_from(detail::read_record_file(rec->file("residuals.csv")));
       log("4. predict: resumed" + (out_path.empty() ? std::string() : " (" + out_path.string() + ")"));
     });
     res.output = out_path;
