@@ -22,8 +22,9 @@
 // does not match the network type it is loaded into. A static Stack must match the file's
 // depth and activations (and layer sizes, if the Stack already has them); a DynamicStack
 // loads any architecture whose activations are in its type list.
-// Files are written atomically (to path + ".tmp", then renamed), so a crash while saving a
-// checkpoint never leaves a damaged file behind.
+// Files are written atomically (io::write_file_atomically: a temporary file that is removed
+// when the write fails, then renamed), so a crash, a full disk or a file-size limit while
+// saving a checkpoint never leaves a damaged file behind, nor a temporary one.
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -39,6 +40,7 @@
 #include "../core/errors.hpp"
 #include "../core/rng.hpp"
 #include "../core/tensor.hpp"
+#include "../io/atomic_file.hpp"
 #include "activations.hpp"
 #include "dense.hpp"
 #include "dynamic_stack.hpp"
@@ -215,16 +217,7 @@ std::string model_to_string(const Net& net, const ModelInfo& info = {}) {
 
 template <class Net>
 void save(const Net& net, const std::string& path, const ModelInfo& info = {}) {
-  const std::string text = model_to_string(net, info);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw OutputError("save: cannot open " + tmp + " for writing");
-    f.write(text.data(), static_cast<std::streamsize>(text.size()));
-    f.flush();
-    if (!f) throw OutputError("save: writing " + tmp + " failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw OutputError("save: cannot rename " + tmp + " to " + path);
+  io::write_file_atomically(path, model_to_string(net, info));
 }
 
 // Loads the model in `text` into `net`. `where` names the source in error messages.
