@@ -6,23 +6,47 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <system_error>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include "locus/core/errors.hpp"
 
 namespace locus::io {
 
+// Removes the temporary files of `target` that a writer left behind when its process died
+// without cleaning up (SIGKILL, a crash, a power cut): ".<name>.tmp.<pid>.…" next to target
+// whose <pid> is no running process. The temporary file of a live writer is never touched.
+inline void remove_stale_temporaries(const std::filesystem::path& target) noexcept {
+  const std::string prefix = "." + target.filename().string() + ".tmp.";
+  std::error_code ec;
+  std::filesystem::directory_iterator it(target.has_parent_path() ? target.parent_path() : std::filesystem::path("."), ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const char* digits = name.c_str() + prefix.size();
+    char* end = nullptr;
+    const long pid = std::strtol(digits, &end, 10);
+    if (end == digits || *end != '.' || pid <= 0) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+    std::error_code rm;
+    std::filesystem::remove(it->path(), rm);
+  }
+}
+
 // AtomicFile
 //
 // Specification:
 // - temp_path() is a fresh name next to target() (same directory, so rename is atomic);
 //   the caller creates and writes it (directly, or through a library such as cfitsio).
+//   Constructing one first removes the stale temporary files of the same target that dead
+//   processes left (remove_stale_temporaries), so a rerun after a kill -9 leaves none.
 // - commit() renames temp_path() to target(); it throws locus::Error when the rename fails.
 // - Destroying an AtomicFile that was not committed removes temp_path() if it exists.
 class AtomicFile {
@@ -31,6 +55,7 @@ class AtomicFile {
     static std::atomic<unsigned> counter{0};
     const auto stamp = static_cast<unsigned long long>(
         std::chrono::steady_clock::now().time_since_epoch().count());
+    remove_stale_temporaries(target_);
     std::filesystem::path dir = target_.parent_path();
     temp_ = dir / ("." + target_.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
                    std::to_string(stamp % 1000000007ull) + "." + std::to_string(counter++));

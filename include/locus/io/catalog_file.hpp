@@ -41,6 +41,7 @@ inline CatalogFormat format_of(const std::filesystem::path& path) {
 struct CatalogReadOptions {
   std::vector<ColumnSpec> columns;
   bool only_listed = false;
+  ColumnSpec defaults = ColumnSpec().optional();  // how the columns not listed are read
   std::string id_column = "auto";
   std::string status_column = "status";
   std::string extension;  // FITS: EXTNAME of the table (empty: the first binary table)
@@ -102,6 +103,7 @@ class CatalogReader {
       CsvReadOptions o;
       o.columns = options.columns;
       o.only_listed = options.only_listed;
+      o.defaults = options.defaults;
       o.status_column = options.status_column;
       o.id_column = options.id_column == "auto" ? detail::auto_csv_id(path_) : options.id_column;
       reader_.emplace<CsvReader>(path_, std::move(o));
@@ -109,6 +111,7 @@ class CatalogReader {
       FitsReadOptions o;
       o.columns = options.columns;
       o.only_listed = options.only_listed;
+      o.defaults = options.defaults;
       o.status_column = options.status_column;
       o.id_column = options.id_column == "auto" ? "id" : options.id_column;
       o.extension = options.extension;

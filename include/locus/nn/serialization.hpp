@@ -22,9 +22,9 @@
 // does not match the network type it is loaded into. A static Stack must match the file's
 // depth and activations (and layer sizes, if the Stack already has them); a DynamicStack
 // loads any architecture whose activations are in its type list.
-// Files are written atomically (io::write_file_atomically: a temporary file that is removed
-// when the write fails, then renamed), so a crash, a full disk or a file-size limit while
-// saving a checkpoint never leaves a damaged file behind, nor a temporary one.
+// Files are written atomically (io::write_file_atomically: a temporary file, then renamed), so
+// a crash while saving a checkpoint never leaves a damaged file behind; a failed write (a full
+// disk, a file-size limit) leaves no temporary file either.
 #include <array>
 #include <cmath>
 #include <cstdint>
