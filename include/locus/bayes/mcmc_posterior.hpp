@@ -21,6 +21,7 @@
 #include "locus/bayes/star.hpp"
 #include "locus/bayes/summary.hpp"
 #include "locus/core/errors.hpp"
+#include "locus/core/interrupt.hpp"
 #include "locus/core/parallel_for.hpp"
 #include "locus/core/rng.hpp"
 
@@ -141,7 +142,9 @@ inline McmcResult mcmc_posterior(const PhotodModel& pm, const Star& star, const 
 }
 
 // A catalogue: star i uses rng.split(first_index + i), so results depend neither on the thread
-// count nor on how a large catalogue is cut into blocks (pass each block's first index).
+// count nor on how a large catalogue is cut into blocks (pass each block's first index). An
+// interruption (interrupt::request, Ctrl-C) is answered after the stars being sampled: the rest
+// are skipped and Interrupted is thrown.
 inline std::vector<McmcResult> mcmc_posterior(const PhotodModel& pm, std::span<const Star> stars,
                                               const McmcSettings& set, const Rng& rng, std::size_t threads = 0,
                                               std::size_t first_index = 0) {
@@ -150,10 +153,12 @@ inline std::vector<McmcResult> mcmc_posterior(const PhotodModel& pm, std::span<c
   parallel_for(
       stars.size(), 8,
       [&](std::size_t i) {
+        if (interrupt::requested()) return;
         Rng r = rng.split(first_index + i);
         out[i] = mcmc_posterior(pm, stars[i], set, r);
       },
       threads);
+  interrupt::check("mcmc_posterior");
   return out;
 }
 
