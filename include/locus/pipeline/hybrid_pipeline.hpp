@@ -214,9 +214,9 @@ class HybridPipeline {
   PipelineResult run(const CatalogSource& input, const std::filesystem::path& output = {},
                      const std::filesystem::path& record_dir = {}) const {
     PipelineResult res;
+    if (!output.empty()) io::CatalogWriter(output).path();  // fail early on a bad output path (nothing is written)
     std::optional<RunRecord> rec;
     if (!record_dir.empty()) rec.emplace(record_dir);
-    if (!output.empty()) io::CatalogWriter(output).path();  // fail early on a bad output path (nothing is written)
     const std::size_t threads = o_.threads ? o_.threads : num_threads();
 
     // ---- 1. sample ----------------------------------------------------------------------
@@ -366,7 +366,12 @@ class HybridPipeline {
   Selection select(const CatalogSource& input, std::size_t& rows, std::size_t& eligible) const {
     SampleSelector sel(o_.sample);
     const bool need_r = priors_need_r();
+    io::Catalog added;  // stage 4's columns: refused in the input now rather than after training
+    append_predictions(added, detail::no_predictions());
+    append_summaries(added, {});
+    added.add_column<float>("sample_role");
     input.for_each_block(o_.block_rows, [&](const io::Catalog& block, std::size_t first) {
+      if (first == 0) detail::check_new_columns(input.describe(), block, added);
       const auto stars = read_stars(block, o_.columns);
       for (std::size_t i = 0; i < stars.size(); ++i) {
         const bool ok = bayes::fit_blockers(stars[i], o_.posterior.grid.ar_prior, need_r) == 0 && network_ready(stars[i]);

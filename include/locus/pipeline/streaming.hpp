@@ -49,6 +49,22 @@ struct StreamResult {
 };
 
 namespace detail {
+// Predictions of no star (three parameters).
+inline nn::MomentsPrediction<float> no_predictions() {
+  return {Matrix<float>({0, bayes::n_params}), Matrix<float>({0, bayes::n_params}), Matrix<float>({0, bayes::n_params}),
+          Matrix<float>({0, bayes::n_params})};
+}
+
+// A command's new columns (those of `added`, an empty catalogue it appended them to) must not be
+// in its input already (it is the output of an earlier run, say): an InputError naming both,
+// before anything is computed.
+inline void check_new_columns(const std::string& input, const io::Catalog& block, const io::Catalog& added) {
+  for (const auto& name : added.names())
+    if (block.has_column(name))
+      throw InputError(input + " already has a column '" + name +
+                       "', which this command writes (is it the output of an earlier run?); give it the catalogue without it");
+}
+
 template <class F>
 StreamResult stream_blocks(const CatalogSource& in, const std::filesystem::path& out, const StreamOptions& o,
                            const std::string& label, F&& transform) {
@@ -63,6 +79,8 @@ StreamResult stream_blocks(const CatalogSource& in, const std::filesystem::path&
     writer.write(block);
   }, label, o.progress);
   interrupt::check(label);
+  // a header without rows: no block reached the writer, which then knows no columns
+  if (res.rows == 0) throw InputError(in.describe() + " has no data rows");
   writer.commit();
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
@@ -77,7 +95,11 @@ inline StreamResult posterior_catalog(const CatalogSource& in, const PosteriorEn
                                       const StreamOptions& o = {}) {
   std::vector<bayes::McmcDiagnostics> diag;
   const bool mcmc = engine.options().engine == Engine::mcmc;
+  io::Catalog added;
+  append_summaries(added, {});
+  if (mcmc) append_diagnostics(added, {});
   return detail::stream_blocks(in, out, o, "posterior", [&](io::Catalog& block, std::size_t first) {
+    if (first == 0) detail::check_new_columns(in.describe(), block, added);
     const auto stars = read_stars(block, o.columns);
     // MCMC blocks are cut further so Ctrl-C is answered within a second or so
     std::vector<bayes::Summary> sums;
@@ -106,8 +128,7 @@ struct BlockPrediction {
 };
 inline BlockPrediction predict_block(const nn::MomentsModel& model, io::Catalog& block, std::span<const bayes::Star> stars,
                                      std::size_t threads) {
-  BlockPrediction out{{}, {Matrix<float>({0, bayes::n_params}), Matrix<float>({0, bayes::n_params}),
-                           Matrix<float>({0, bayes::n_params}), Matrix<float>({0, bayes::n_params})}};
+  BlockPrediction out{{}, detail::no_predictions()};
   std::vector<bayes::Star> rs;
   for (std::size_t i = 0; i < stars.size(); ++i)
     if (network_ready(stars[i])) out.ready.push_back(i), rs.push_back(stars[i]);
@@ -123,7 +144,10 @@ inline StreamResult predict_catalog(const CatalogSource& in, const nn::MomentsMo
                                     const StreamOptions& o = {}) {
   if (model.targets() != bayes::n_params)
     throw InputError("predict: the model predicts " + std::to_string(model.targets()) + " parameters, not Mr, Ar and [Fe/H]");
-  return detail::stream_blocks(in, out, o, "predict", [&](io::Catalog& block, std::size_t) {
+  io::Catalog added;
+  append_predictions(added, detail::no_predictions());
+  return detail::stream_blocks(in, out, o, "predict", [&](io::Catalog& block, std::size_t first) {
+    if (first == 0) detail::check_new_columns(in.describe(), block, added);
     const auto stars = read_stars(block, o.columns);
     const auto ready = predict_block(model, block, stars, o.threads).ready;
     return ready.size();
