@@ -59,6 +59,8 @@ locus::pipeline::ColumnMap column_map(const Common& c) {
 locus::io::CatalogReadOptions read_options(const Common& c, const locus::pipeline::ColumnMap& map) {
   locus::io::CatalogReadOptions o;
   o.columns = map.read_specs(c.on_missing == "flag" ? locus::io::Missing::flag : locus::io::Missing::error);
+  // only the star columns are inputs: a NaN elsewhere (the bayes_* of unlabelled rows, say) flags nothing
+  o.defaults = locus::io::ColumnSpec().optional().on_missing(locus::io::Missing::ignore);
   o.id_column = c.id;
   return o;
 }

@@ -2,6 +2,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -99,6 +100,12 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
   const locus_cli::Common& common = *selected.common;
   try {
+    if (!common.json.empty() && common.json != "-") {  // a summary that cannot be written fails before the run
+      const std::filesystem::path json(common.json);
+      const auto dir = json.has_parent_path() ? json.parent_path() : std::filesystem::path(".");
+      if (!std::filesystem::is_directory(dir))
+        throw locus::OutputError("cannot write '" + common.json + "': the directory '" + dir.string() + "' does not exist");
+    }
     const locus_cli::Outcome out = selected.run();
     if (common.json == "-") {
       std::printf("%s\n", out.summary.dump(2).c_str());
