@@ -204,16 +204,19 @@ remove(path("outs", "o.csv"))
 
 
 # ---- Ctrl-C (SIGINT) and SIGTERM in the middle of a run --------------------------------------
-def interrupt(args, out_dir, out_name, sig, code, what):
+def interrupt(args, out_dir, out_name, sig, code, what, ready=None):
+    """Starts a run, signals it once `ready` (default: its output's temporary file exists) and
+    checks how it ended: soon, with `code`, and nothing named out_name* left in out_dir."""
     proc = start(*args)
-    started = wait_for(lambda: any(n.startswith("." + out_name + ".tmp.") for n in os.listdir(out_dir)), 30, proc=proc)
+    ready = ready or (lambda: any(n.startswith("." + out_name + ".tmp.") for n in os.listdir(out_dir)))
+    started = wait_for(ready, 30, proc=proc)
     time.sleep(0.3)
     running = proc.poll() is None
     proc.send_signal(sig)
     t0 = time.monotonic()
     _, err = proc.communicate(timeout=60)
     latency = time.monotonic() - t0
-    check(started and running, f"{what}: the run was writing when the signal came")
+    check(started and running, f"{what}: the run was under way when the signal came")
     check(latency < 5, f"{what}: answered in {latency:.2f} s")
     check(proc.returncode == code, f"{what}: exit {code}", f"exit {proc.returncode}: {err}")
     check("interrupted" in err, f"{what}: says it was interrupted", err.strip())
@@ -224,14 +227,6 @@ def interrupt(args, out_dir, out_name, sig, code, what):
 mcmc = ["posterior", path("big.csv"), "--priors", "flat", "--engine", "mcmc", "--steps", 5000, "-q"]
 interrupt([*mcmc, "-o", path("outs", "o.csv")], path("outs"), "o.csv", SIGINT, 130, "Ctrl-C during locus posterior")
 interrupt([*mcmc, "-o", path("outs", "o.fits")], path("outs"), "o.fits", SIGTERM, 143, "SIGTERM during locus posterior (FITS)")
-proc = start("train", path("labelled.csv"), "-m", path("outs", "m"), "--epochs", 100000, "--patience", 0, "--batch", 16, "-q")
-time.sleep(0.5)
-running = proc.poll() is None
-proc.send_signal(SIGINT)
-t0 = time.monotonic()
-_, err = proc.communicate(timeout=60)
-latency = time.monotonic() - t0
-check(running and proc.returncode == 130 and not os.listdir(path("outs")) and latency < 5,
-      f"Ctrl-C during locus train: exit 130 after {latency:.2f} s, no model file",
-      f"exit {proc.returncode}: {err} {os.listdir(path('outs'))}")
+interrupt(["train", path("labelled.csv"), "-m", path("outs", "m"), "--epochs", 100000, "--patience", 0, "--batch", 16, "-q"],
+          path("outs"), "m.", SIGINT, 130, "Ctrl-C during locus train", ready=lambda: True)
 finish()
