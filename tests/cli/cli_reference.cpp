@@ -14,8 +14,9 @@
 //   cli_reference predict IN PREFIX OUT [--threads T]
 //       the input's columns + MomentsModel::load(PREFIX.*.model).predict on the rows with all
 //       ten network inputs (others NaN, status no_fit).
-//   cli_reference tocsv IN OUT
-//       any catalogue the library reads (CSV or FITS) as CSV; prints its row count.
+//   cli_reference convert IN OUT
+//       a catalogue the library reads (CSV or FITS, NaN flags nothing) written as OUT's format
+//       says (CSV or FITS); prints its row count.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -156,8 +157,8 @@ int predict(const Args& a) {
   return 0;
 }
 
-int tocsv(const Args& a) {
-  need(a, 2, "tocsv IN OUT");
+int convert(const Args& a) {
+  need(a, 2, "convert IN OUT");
   lio::CatalogReadOptions ro;
   ro.defaults = lio::ColumnSpec().optional().on_missing(lio::Missing::ignore);
   const auto cat = lio::read_catalog(a.pos[0], ro);
@@ -170,7 +171,7 @@ int tocsv(const Args& a) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: cli_reference simulate|posterior|predict|tocsv ...\n");
+    std::fprintf(stderr, "usage: cli_reference simulate|posterior|predict|convert ...\n");
     return 2;
   }
   const std::string cmd = argv[1];
@@ -179,7 +180,7 @@ int main(int argc, char** argv) {
     if (cmd == "simulate") return simulate(a);
     if (cmd == "posterior") return posterior(a);
     if (cmd == "predict") return predict(a);
-    if (cmd == "tocsv") return tocsv(a);
+    if (cmd == "convert") return convert(a);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cli_reference %s: %s\n", cmd.c_str(), e.what());
     return 1;

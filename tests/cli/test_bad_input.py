@@ -43,7 +43,7 @@ def variants(src, tag):
                                   ("empty field", 7, "riErr", "")):
         f = path(f"{tag}_{name.replace(' ', '_')}.csv")
         rewrite_field(src, f, row, col, value)
-        v[name] = (f, [f"data row {row}", f"'{col}'"] + ([f"'{value}'"] if value else []))
+        v[name] = (f, [f"row {row}", f"'{col}'"] + ([f"'{value}'"] if value else []))
     v["empty file"] = (write("empty", None, None, ""), ["empty"])
     v["comments only"] = (write("comments", None, None, "# nothing here\n\n"), ["empty"])
     v["header only"] = (write("header", header, []), [])
@@ -55,6 +55,11 @@ def variants(src, tag):
     with open(path(f"{tag}_not.fits"), "w") as g:
         g.write("this is not FITS\n" * 10)
     v["not a FITS file"] = (path(f"{tag}_not.fits"), ["not a FITS file"])
+    if tag == "raw":  # the same faults in FITS files (the library writes them)
+        for case in ("misnamed column", "missing column", "NaN", "-99 placeholder", "header only"):
+            f, words = v[case]
+            reference("convert", f, f[:-4] + ".fits")
+            v[case + " (FITS)"] = (f[:-4] + ".fits", [w for w in words if w not in ("'-99'", "'nan'")])
     return v
 
 
@@ -88,7 +93,7 @@ for case, (f, words) in raw.items():
         p = locus(*args, expect=3, what=f"{case}: locus {cmd} exits 3")
         msg = p.stderr
         check(os.path.basename(f) in msg and all(w in msg for w in words),
-              f"{case}: locus {cmd} names the file{', row' if words and words[0].startswith('data row') else ''}"
+              f"{case}: locus {cmd} names the file{', row' if words and words[0].startswith('row ') else ''}"
               f"{', column' if any(w.startswith(chr(39)) for w in words) else ''}", msg.strip())
         left = [n for n in os.listdir(path("outs")) if n != "run"]
         check(not left and not temporaries(path("outs", "run")), f"{case}: locus {cmd} leaves no output", str(left))

@@ -79,6 +79,15 @@ compare_tables(read_csv(path("mem", "pred.csv")), pred, "pipeline on the patch i
 check(file_bytes(path("mem", "run", "evaluation.json")) == file_bytes(f"{a}/run/evaluation.json"),
       "pipeline on the patch in memory: the same evaluation.json")
 
+# FITS predictions (a new output redoes stages 4 and 5 only): the same rows and values
+p = locus("pipeline", path("mock.csv"), *SMALL, "--threads", 1, "-o", f"{a}/pred.fits", "--run-dir", f"{a}/run",
+          "--json", "-")
+st = json_of(p.stdout, "-o .fits --json -").get("stages", {})
+check([st.get(k, {}).get("resumed") for k in sorted(st)] == [True, True, True, False, False],
+      "-o .fits: stages 1-3 resumed, 4-5 redone", str(st))
+reference("convert", f"{a}/pred.fits", path("pred_fits.csv"))
+compare_tables(read_csv(path("pred_fits.csv")), pred, "pipeline -o .fits vs its CSV predictions")
+
 # a changed training option redoes training and what follows, and keeps the sample and posterior
 p = locus("pipeline", path("mock.csv"), *OPTIONS, "--epochs", 41, "-o", f"{a}/pred41.csv", "--run-dir", f"{a}/run",
           "--json", "-")

@@ -59,7 +59,7 @@ compare_tables(read_csv(path("mock_blocks.csv")), want, "mock grid posterior, --
 
 # FITS output
 locus("posterior", src, "-o", path("mock.fits"), "--priors", "kde", "--on-missing", "flag", "-q")
-rows = int(reference("tocsv", path("mock.fits"), path("mock_fits.csv")))
+rows = int(reference("convert", path("mock.fits"), path("mock_fits.csv")))
 check(rows == len(want[1]), f"posterior -o .fits: {rows} rows")
 compare_tables(read_csv(path("mock_fits.csv")), want, "mock grid posterior as FITS vs GridPosterior")
 

@@ -24,7 +24,7 @@ check(column(read_csv(path("seed8.csv")), "rmag") != column(want, "rmag"), "anot
 
 # FITS: read back through the library, same values
 locus("simulate", "--area", 0.2, "--seed", 7, "-q", "-o", path("sim.fits"))
-rows = int(reference("tocsv", path("sim.fits"), path("sim_fits.csv")))
+rows = int(reference("convert", path("sim.fits"), path("sim_fits.csv")))
 check(rows == len(want[1]), f"simulate -o .fits: {rows} rows")
 compare_tables(read_csv(path("sim_fits.csv")), want, "simulate FITS vs simulate_patch")
 check(not temporaries(TMP), "no temporary file left", str(temporaries(TMP)))

@@ -61,7 +61,7 @@ check(flags == {} and status == ["0", "0"], "predict: a NaN in a column that is 
       f"flags {flags}, status {status}")
 
 locus("predict", path("mock.csv"), "-m", path("m1"), "-o", path("pred.fits"), "-q")
-rows = int(reference("tocsv", path("pred.fits"), path("pred_fits.csv")))
+rows = int(reference("convert", path("pred.fits"), path("pred_fits.csv")))
 check(rows == len(read_csv(path("mock_ref.csv"))[1]), f"predict -o .fits: {rows} rows")
 compare_tables(read_csv(path("pred_fits.csv")), read_csv(path("mock_ref.csv")), "predict as FITS vs MomentsModel::predict")
 check(not temporaries(TMP), "no temporary file left", str(temporaries(TMP)))
