@@ -23,7 +23,7 @@ locus("train", path("labelled.csv"), "-m", path("model"), *FAST_TRAIN)
 
 
 def variants(src, tag):
-    """Bad copies of src: {case: (file, row, column, words the message must contain)}."""
+    """Bad copies of src: {case: (file, the words its message must contain besides the file name)}."""
     header, rows = read_csv(src)
     v = {}
 
