@@ -19,6 +19,7 @@ using namespace locus;
 using namespace locus::pipeline;
 using locus::test::mentions;
 using locus::test::message_of;
+using locus::test::same_summary;
 using locus::test::same_value;
 using bayes::Param;
 
@@ -53,15 +54,6 @@ RawCsv raw_csv(const std::string& path) {
 bool same_star(const bayes::Star& a, const bayes::Star& b) {
   bool ok = same_value(a.r, b.r) && same_value(a.r_err, b.r_err) && same_value(a.ar_sfd, b.ar_sfd);
   for (std::size_t c = 0; c < bayes::n_colours; ++c) ok = ok && same_value(a.colour[c], b.colour[c]) && same_value(a.error[c], b.error[c]);
-  return ok;
-}
-
-bool same_summary(const bayes::Summary& a, const bayes::Summary& b) {
-  bool ok = same_value(a.chi2_min, b.chi2_min) && a.status == b.status && a.prior_bin == b.prior_bin &&
-            a.nodes_used == b.nodes_used;
-  for (std::size_t p = 0; p < bayes::n_params; ++p)
-    ok = ok && same_value(a.mean[p], b.mean[p]) && same_value(a.sigma[p], b.sigma[p]) && same_value(a.q14[p], b.q14[p]) &&
-         same_value(a.q50[p], b.q50[p]) && same_value(a.q86[p], b.q86[p]);
   return ok;
 }
 

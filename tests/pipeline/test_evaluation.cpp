@@ -16,6 +16,7 @@ using namespace locus;
 using namespace locus::pipeline;
 using locus::test::mentions;
 using locus::test::same_value;
+using locus::test::same_vector;
 
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -49,12 +50,6 @@ ResidualSample synthetic(std::size_t n, std::uint64_t seed) {
   return s;
 }
 
-bool same_vector(const std::vector<double>& a, const std::vector<double>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (!same_value(a[i], b[i])) return false;
-  return true;
-}
 bool same_stats(const RobustStats& a, const RobustStats& b) {
   return a.n == b.n && same_value(a.median, b.median) && same_value(a.sigma_g, b.sigma_g) && same_value(a.mean, b.mean) &&
          same_value(a.stddev, b.stddev);

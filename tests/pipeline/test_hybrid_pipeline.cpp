@@ -21,7 +21,9 @@ using namespace locus;
 using namespace locus::pipeline;
 using locus::test::mentions;
 using locus::test::message_of;
+using locus::test::same_summary;
 using locus::test::same_value;
+using locus::test::same_vector;
 using locus::test::TempDir;
 namespace fs = std::filesystem;
 
@@ -81,20 +83,6 @@ std::size_t differing_predictions(const nn::MomentsModel& a, const nn::MomentsMo
   return differing(pa.mu, pb.mu) + differing(pa.sigma_nn, pb.sigma_nn) + differing(pa.sigma_b, pb.sigma_b) +
          differing(pa.sigma_total, pb.sigma_total);
 }
-bool same_summary(const bayes::Summary& a, const bayes::Summary& b) {
-  bool ok = same_value(a.chi2_min, b.chi2_min) && a.status == b.status && a.prior_bin == b.prior_bin &&
-            a.nodes_used == b.nodes_used;
-  for (std::size_t p = 0; p < bayes::n_params; ++p)
-    ok = ok && same_value(a.mean[p], b.mean[p]) && same_value(a.sigma[p], b.sigma[p]) && same_value(a.q14[p], b.q14[p]) &&
-         same_value(a.q50[p], b.q50[p]) && same_value(a.q86[p], b.q86[p]);
-  return ok;
-}
-bool same_vector(const std::vector<double>& a, const std::vector<double>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (!same_value(a[i], b[i])) return false;
-  return true;
-}
 
 // Two runs produced the same results: sample, posterior, model, residuals and evaluation.
 void check_same_result(const PipelineResult& a, const PipelineResult& b) {
@@ -141,6 +129,16 @@ const std::vector<bool> all_run{false, false, false, false, false}, all_resumed{
 const PipelineResult& reference() {
   static const PipelineResult r = HybridPipeline(options(1)).run(mock_source());
   return r;
+}
+
+// The reference run's predictions file (made once).
+const std::string& reference_output() {
+  static const std::string text = [] {
+    TempDir dir("hybrid");
+    HybridPipeline(options(1)).run(mock_source(), dir / "pred.csv");
+    return test::slurp(dir / "pred.csv");
+  }();
+  return text;
 }
 
 // Reads a predictions file back exactly (NaN is a value; nn_* and sample_role stay float).
@@ -278,6 +276,7 @@ TEST_CASE("hybrid_pipeline: a file input gives the same result as the catalogue 
 }
 
 TEST_CASE("hybrid_pipeline: a run record resumes finished stages and redoes what an option change affects") {
+  // one record through a sequence of reruns (each a full run would be slow under sanitizers)
   TempDir dir("hybrid");
   const fs::path rec = dir / "run", out = dir / "pred.csv";
   const auto first = HybridPipeline(options(1)).run(mock_source(), out, rec);
@@ -288,12 +287,15 @@ TEST_CASE("hybrid_pipeline: a run record resumes finished stages and redoes what
                         "evaluation.json"})
     CHECK_MESSAGE(fs::exists(rec / f), f);
   const std::string output = test::slurp(out);
-
-  SUBCASE("the same options: every stage resumed, the same result") {
+  auto rerun = [&](const PipelineOptions& o, const fs::path& to = {}) {
+    return HybridPipeline(o).run(mock_source(), to.empty() ? out : to, rec);
+  };
+  {
+    INFO("the same options: every stage resumed, the same result");
     std::vector<std::string> log;
     auto o = options(2);  // threads are not part of the record
     o.log = [&](const std::string& s) { log.push_back(s); };
-    const auto again = HybridPipeline(o).run(mock_source(), out, rec);
+    const auto again = rerun(o);
     CHECK(resumed(again) == all_resumed);
     check_same_result(again, first);
     CHECK(test::slurp(out) == output);
@@ -301,10 +303,49 @@ TEST_CASE("hybrid_pipeline: a run record resumes finished stages and redoes what
     for (const auto& line : log) CHECK(mentions(line, "resumed"));
     CHECK(again.seconds("2-posterior") == first.seconds("2-posterior"));  // the recorded time
   }
-  SUBCASE("a training option changed: sample and posterior resumed, the rest redone") {
+  {
+    INFO("a deleted model file: training and what follows redone, the same result");
+    fs::remove(rec / "model.sigma_b.model");
+    const auto again = rerun(options(1));
+    CHECK(resumed(again) == std::vector<bool>{true, true, false, false, false});
+    check_same_result(again, first);
+    CHECK(test::slurp(out) == output);
+  }
+  {
+    INFO("a deleted output: prediction and evaluation redone, the same file");
+    fs::remove(out);
+    const auto again = rerun(options(1));
+    CHECK(resumed(again) == std::vector<bool>{true, true, true, false, false});
+    check_same_result(again, first);
+    CHECK(test::slurp(out) == output);
+  }
+  {
+    INFO("a deleted posterior file: the posterior and what follows redone");
+    fs::remove(rec / "posterior.csv");
+    const auto again = rerun(options(1));
+    CHECK(resumed(again) == std::vector<bool>{true, false, false, false, false});
+    check_same_result(again, first);
+  }
+  {
+    INFO("only the evaluation bins changed: only stage 5 redone");
+    auto o = options(1);
+    o.r_edges = {14, 20, 28};
+    const auto changed = rerun(o);
+    CHECK(resumed(changed) == std::vector<bool>{true, true, true, true, false});
+    CHECK(changed.evaluation.by_r[0].size() == 2);
+    CHECK(to_json(changed.evaluation.table[3][0]) == to_json(first.evaluation.table[3][0]));
+  }
+  {
+    INFO("another output file: prediction redone into it");
+    const auto again = rerun(options(1), dir / "other.csv");
+    CHECK(resumed(again) == std::vector<bool>{true, true, true, false, false});
+    CHECK(test::slurp(dir / "other.csv") == output);
+  }
+  {
+    INFO("a training option changed: sample and posterior resumed, the rest redone");
     auto o = options(1);
     o.training.primary.epochs = 9;
-    const auto changed = HybridPipeline(o).run(mock_source(), out, rec);
+    const auto changed = rerun(o);
     CHECK(resumed(changed) == std::vector<bool>{true, true, false, false, false});
     // equal to a fresh run with those options: the resumed labels are the computed ones
     const auto fresh = HybridPipeline(o).run(mock_source());
@@ -312,50 +353,20 @@ TEST_CASE("hybrid_pipeline: a run record resumes finished stages and redoes what
     CHECK(differing_predictions(changed.model, first.model) > 0);
     CHECK(test::slurp(out) != output);
   }
-  SUBCASE("only the evaluation bins changed: only stage 5 redone") {
-    auto o = options(1);
-    o.r_edges = {14, 20, 28};
-    const auto changed = HybridPipeline(o).run(mock_source(), out, rec);
-    CHECK(resumed(changed) == std::vector<bool>{true, true, true, true, false});
-    CHECK(changed.evaluation.by_r[0].size() == 2);
-    CHECK(to_json(changed.evaluation.table[3][0]) == to_json(first.evaluation.table[3][0]));
-  }
-  SUBCASE("the sample changed: everything redone") {
+  {
+    INFO("the sample changed: everything redone");
     auto o = options(1);
     o.sample.seed = 4;
-    const auto changed = HybridPipeline(o).run(mock_source(), out, rec);
+    const auto changed = rerun(o);
     CHECK(resumed(changed) == all_run);
     CHECK(changed.selection.rows != first.selection.rows);
   }
-  SUBCASE("a deleted model file: training and what follows redone, the same result") {
-    fs::remove(rec / "model.sigma_b.model");
-    const auto again = HybridPipeline(options(1)).run(mock_source(), out, rec);
-    CHECK(resumed(again) == std::vector<bool>{true, true, false, false, false});
-    check_same_result(again, first);
-    CHECK(test::slurp(out) == output);
-  }
-  SUBCASE("a deleted output: prediction and evaluation redone, the same file") {
-    fs::remove(out);
-    const auto again = HybridPipeline(options(1)).run(mock_source(), out, rec);
-    CHECK(resumed(again) == std::vector<bool>{true, true, true, false, false});
-    check_same_result(again, first);
-    CHECK(test::slurp(out) == output);
-  }
-  SUBCASE("a deleted posterior file: the posterior and what follows redone") {
-    fs::remove(rec / "posterior.csv");
-    const auto again = HybridPipeline(options(1)).run(mock_source(), out, rec);
-    CHECK(resumed(again) == std::vector<bool>{true, false, false, false, false});
-    check_same_result(again, first);
-  }
-  SUBCASE("another output file: prediction redone into it") {
-    const auto again = HybridPipeline(options(1)).run(mock_source(), dir / "other.csv", rec);
-    CHECK(resumed(again) == std::vector<bool>{true, true, true, false, false});
-    CHECK(test::slurp(dir / "other.csv") == output);
-  }
-  SUBCASE("predictions in memory with a record: the catalogue is there on a rerun too") {
+  {
+    INFO("predictions in memory with a record: the catalogue is there on a rerun too");
     const auto mem = HybridPipeline(options(1)).run(mock_source(), {}, dir / "run_mem");
     REQUIRE(mem.catalog);
     const auto again = HybridPipeline(options(1)).run(mock_source(), {}, dir / "run_mem");
+    CHECK(resumed(again) == std::vector<bool>{true, true, true, false, false});
     check_same_result(again, mem);
     REQUIRE(again.catalog);
     test::check_same_catalog(*again.catalog, *mem.catalog);
@@ -395,9 +406,7 @@ TEST_CASE("hybrid_pipeline: an interrupted run throws Interrupted, leaves no par
   test::InterruptGuard guard;
   TempDir dir("hybrid");
   const fs::path rec = dir / "run", out = dir / "pred.csv";
-  TempDir ref_dir("hybrid");
-  HybridPipeline(options(1)).run(mock_source(), ref_dir / "pred.csv");
-  const std::string want = test::slurp(ref_dir / "pred.csv");
+  const std::string& want = reference_output();
   bool finished = false;
 
   SUBCASE("during training (stage 3)") {

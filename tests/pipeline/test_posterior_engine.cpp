@@ -15,24 +15,11 @@
 
 using namespace locus;
 using namespace locus::pipeline;
+using locus::test::same_summary;
 using locus::test::same_value;
 
 namespace {
 
-bool same_summary(const bayes::Summary& a, const bayes::Summary& b) {
-  bool ok = same_value(a.chi2_min, b.chi2_min) && a.status == b.status && a.prior_bin == b.prior_bin &&
-            a.nodes_used == b.nodes_used;
-  for (std::size_t p = 0; p < bayes::n_params; ++p)
-    ok = ok && same_value(a.mean[p], b.mean[p]) && same_value(a.sigma[p], b.sigma[p]) && same_value(a.q14[p], b.q14[p]) &&
-         same_value(a.q50[p], b.q50[p]) && same_value(a.q86[p], b.q86[p]);
-  return ok;
-}
-std::size_t differing(std::span<const bayes::Summary> a, std::span<const bayes::Summary> b) {
-  if (a.size() != b.size()) return std::max(a.size(), b.size());
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) n += !same_summary(a[i], b[i]);
-  return n;
-}
 bool same_diag(const bayes::McmcDiagnostics& a, const bayes::McmcDiagnostics& b) {
   return same_value(a.acceptance, b.acceptance) && same_value(a.tau[0], b.tau[0]) && same_value(a.tau[1], b.tau[1]) &&
          same_value(a.tau[2], b.tau[2]);
@@ -76,9 +63,9 @@ TEST_CASE("posterior_engine: the grid engine gives exactly GridPosterior's summa
     const auto want = direct.fit_catalog(stars, 1);
     std::vector<bayes::McmcDiagnostics> diag(5);
     const auto got = engine.fit(stars, 0, 2, &diag);
-    CHECK(differing(got, want) == 0);
+    CHECK(test::differing_summaries(got, want) == 0);
     CHECK(diag.empty());  // the grid has no diagnostics
-    CHECK(differing(engine.fit(stars, 1000, 1), want) == 0);  // first_index means nothing to the grid
+    CHECK(test::differing_summaries(engine.fit(stars, 1000, 1), want) == 0);  // first_index means nothing to the grid
     // the bad stars are flagged, not thrown on
     CHECK((got[3].status & io::status::no_fit) != 0);
     CHECK((got[3].status & io::status::missing_value) != 0);
@@ -114,7 +101,7 @@ TEST_CASE("posterior_engine: the MCMC engine gives exactly mcmc_posterior's resu
 
   std::vector<bayes::McmcDiagnostics> diag;
   const auto all = engine.fit(stars, 0, 1, &diag);
-  CHECK(differing(all, want) == 0);
+  CHECK(test::differing_summaries(all, want) == 0);
   REQUIRE(diag.size() == stars.size());
   std::size_t bad_diag = 0;
   for (std::size_t i = 0; i < stars.size(); ++i) bad_diag += !same_diag(diag[i], direct[i].diagnostics);
@@ -122,7 +109,7 @@ TEST_CASE("posterior_engine: the MCMC engine gives exactly mcmc_posterior's resu
   CHECK((all[3].status & io::status::no_fit) != 0);
 
   // two threads
-  CHECK(differing(engine.fit(stars, 0, 2), want) == 0);
+  CHECK(test::differing_summaries(engine.fit(stars, 0, 2), want) == 0);
   // in blocks, each with its first_index: the same numbers
   std::vector<bayes::Summary> blocks;
   std::vector<bayes::McmcDiagnostics> d;
@@ -133,15 +120,15 @@ TEST_CASE("posterior_engine: the MCMC engine gives exactly mcmc_posterior's resu
     for (std::size_t i = 0; i < d.size(); ++i) bad_diag += !same_diag(d[i], direct[b + i].diagnostics);
     blocks.insert(blocks.end(), s.begin(), s.end());
   }
-  CHECK(differing(blocks, want) == 0);
+  CHECK(test::differing_summaries(blocks, want) == 0);
   CHECK(bad_diag == 0);
   // first_index matters: a block fitted as if it started elsewhere uses other streams
   const auto shifted = engine.fit(std::span(stars).subspan(10, 5), 0, 1);
-  CHECK(differing(shifted, std::span(want).subspan(10, 5)) == 5);
+  CHECK(test::differing_summaries(shifted, std::span(want).subspan(10, 5)) == 5);
   // another seed: other numbers
   auto o2 = o;
   o2.seed = 32;
-  CHECK(differing(PosteriorEngine(bayes::LocusModel::builtin(), priors, o2).fit(stars, 0, 1), want) > stars.size() / 2);
+  CHECK(test::differing_summaries(PosteriorEngine(bayes::LocusModel::builtin(), priors, o2).fit(stars, 0, 1), want) > stars.size() / 2);
 }
 
 TEST_CASE("posterior_engine: blockers, r_needed and the options' JSON") {

@@ -21,6 +21,7 @@ using namespace locus;
 using namespace locus::pipeline;
 using locus::test::mentions;
 using locus::test::message_of;
+using locus::test::same_summary;
 using locus::test::same_value;
 using locus::test::TempDir;
 namespace fs = std::filesystem;
@@ -60,15 +61,6 @@ io::Catalog read_back(const fs::path& path) {
   for (const auto& name : header)
     if (name.rfind("nn_", 0) == 0) o.columns.push_back(io::ColumnSpec(name, io::ColumnType::f32).on_missing(io::Missing::ignore));
   return io::read_csv(path, o);
-}
-
-bool same_summary(const bayes::Summary& a, const bayes::Summary& b) {
-  bool ok = same_value(a.chi2_min, b.chi2_min) && a.status == b.status && a.prior_bin == b.prior_bin &&
-            a.nodes_used == b.nodes_used;
-  for (std::size_t p = 0; p < bayes::n_params; ++p)
-    ok = ok && same_value(a.mean[p], b.mean[p]) && same_value(a.sigma[p], b.sigma[p]) && same_value(a.q14[p], b.q14[p]) &&
-         same_value(a.q50[p], b.q50[p]) && same_value(a.q86[p], b.q86[p]);
-  return ok;
 }
 
 // The output holds the input's columns (same values, ids) first, in order, then `added`.
