@@ -1,7 +1,12 @@
 #include <doctest/doctest.h>
 #include <locus/tune/space.hpp>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <string>
+#include <vector>
+#include <unistd.h>
 
 using namespace locus;
 using namespace locus::tune;
@@ -170,4 +175,101 @@ TEST_CASE("bad spaces and configurations throw ConfigError naming the parameter"
   CHECK_THROWS_AS(s.validate(Configuration{{"layers", std::int64_t{1}}, {"other", std::int64_t{3}}}), ConfigError);
   CHECK_THROWS_AS(Configuration::from_json(nlohmann::json::array()), FormatError);
   CHECK_THROWS_AS(Configuration{}.get_int("nope"), ConfigError);
+}
+
+TEST_CASE("search space JSON: the explicit form and the architecture shorthand round-trip") {
+  const auto j = nlohmann::json::parse(R"({
+    "architecture": {"max_layers": 2, "max_units": 12, "activations": ["gelu", "tanh"]},
+    "parameters": [
+      {"name": "optimizer", "type": "categorical", "choices": ["sgd", "adam"]},
+      {"name": "momentum", "type": "float", "low": 0.0, "high": 0.99, "condition": {"parent": "optimizer", "one_of": ["sgd"]}},
+      {"name": "learning_rate", "type": "float", "low": 1e-4, "high": 1e-2, "log": true},
+      {"name": "batch_size", "type": "int", "low": 16, "high": 1024, "log": true}
+    ]})");
+  const SearchSpace s = SearchSpace::from_json(j, "space.json");
+  CHECK(s.size() == 5 + 4);
+  CHECK(s.to_string() ==
+        "layers: int [1, 2] linear\nunits_1: int [1, 12] linear, if layers >= 1\n"
+        "activation_1: categorical {gelu, tanh}, if layers >= 1\nunits_2: int [1, 12] linear, if layers >= 2\n"
+        "activation_2: categorical {gelu, tanh}, if layers >= 2\noptimizer: categorical {sgd, adam}\n"
+        "momentum: float [0, 0.99] linear, if optimizer in {sgd}\nlearning_rate: float [0.0001, 0.01] log\n"
+        "batch_size: int [16, 1024] log\n");
+  // to_json is the explicit form; reading it back gives the same space, and the same samples
+  const nlohmann::json out = s.to_json();
+  CHECK(out.size() == 1);
+  CHECK(out.at("parameters").size() == s.size());
+  CHECK(out["parameters"][1] == nlohmann::json::parse(
+                                    R"({"name": "units_1", "type": "int", "low": 1, "high": 12,
+                                        "condition": {"parent": "layers", "at_least": 1}})"));
+  CHECK(out["parameters"][7] == nlohmann::json::parse(
+                                    R"({"name": "learning_rate", "type": "float", "low": 0.0001, "high": 0.01, "log": true})"));
+  const SearchSpace back = SearchSpace::from_json(nlohmann::json::parse(out.dump()));
+  CHECK(back.to_json() == out);
+  CHECK(back.to_string() == s.to_string());
+  CHECK(back.encoded_dim() == s.encoded_dim());
+  Rng r1(4), r2(4);
+  for (int i = 0; i < 50; ++i) CHECK(s.sample(r1) == back.sample(r2));
+  // the shorthand alone is architecture_space()
+  const auto arch = SearchSpace::from_json(nlohmann::json::parse(R"({"architecture": {}})"));
+  CHECK(arch.to_json() == architecture_space().to_json());
+  CHECK(SearchSpace::from_json(nlohmann::json::parse(R"({"architecture": {"max_layers": 3, "max_units": 7}})")).to_json() ==
+        architecture_space(3, 7).to_json());
+}
+
+TEST_CASE("search space JSON: mistakes are ConfigErrors naming the file and the parameter") {
+  auto fails = [](const char* text, std::vector<std::string> parts) {
+    CAPTURE(text);
+    try {
+      SearchSpace::from_json(nlohmann::json::parse(text), "my_space.json");
+      FAIL("no ConfigError");
+    } catch (const ConfigError& e) {
+      const std::string what = e.what();
+      CAPTURE(what);
+      CHECK(what.rfind("my_space.json: ", 0) == 0);
+      for (const auto& p : parts) CHECK(what.find(p) != std::string::npos);
+    }
+  };
+  fails(R"([])", {"JSON object"});
+  fails(R"({})", {"no parameters"});
+  fails(R"({"parameter": []})", {"unknown key \"parameter\"", "allowed: architecture, parameters"});
+  fails(R"({"parameters": {}})", {"\"parameters\" must be an array"});
+  fails(R"({"architecture": {"layers": 3}})", {"architecture", "unknown key \"layers\""});
+  fails(R"({"architecture": {"max_layers": 0}})", {"at least 1"});
+  fails(R"({"parameters": [{"type": "int", "low": 1, "high": 2}]})", {"parameters[0]", "\"name\""});
+  fails(R"({"parameters": [{"name": "a", "low": 1, "high": 2}]})", {"parameters[0] (\"a\")", "\"type\""});
+  fails(R"({"parameters": [{"name": "a", "type": "integer", "low": 1, "high": 2}]})", {"\"a\"", "unknown type \"integer\""});
+  fails(R"({"parameters": [{"name": "a", "type": "int", "lo": 1, "high": 2}]})", {"\"a\"", "unknown key \"lo\""});
+  fails(R"({"parameters": [{"name": "a", "type": "int", "high": 2}]})", {"\"a\"", "needs \"low\""});
+  fails(R"({"parameters": [{"name": "a", "type": "int", "low": 1.5, "high": 2}]})", {"\"a\"", "\"low\" must be an integer"});
+  fails(R"({"parameters": [{"name": "a", "type": "int", "low": 5, "high": 2}]})", {"parameters[0]", "\"a\"", "lower bound 5 > upper bound 2"});
+  fails(R"({"parameters": [{"name": "a", "type": "float", "low": 0, "high": 1, "log": true}]})", {"\"a\"", "lo > 0"});
+  fails(R"({"parameters": [{"name": "a", "type": "float", "low": "0", "high": 1}]})", {"\"a\"", "must be a number"});
+  fails(R"({"parameters": [{"name": "a", "type": "float", "low": 0, "high": 1, "log": "yes"}]})", {"\"a\"", "true or false"});
+  fails(R"({"parameters": [{"name": "a", "type": "categorical", "choices": []}]})", {"\"a\"", "at least one choice"});
+  fails(R"({"parameters": [{"name": "a", "type": "categorical", "choices": ["x", 1]}]})", {"\"a\"", "array of strings"});
+  fails(R"({"parameters": [{"name": "a", "type": "categorical", "choices": ["x"], "low": 1}]})", {"\"a\"", "unknown key \"low\""});
+  fails(R"({"parameters": [{"name": "a", "type": "int", "low": 1, "high": 2},
+                           {"name": "a", "type": "int", "low": 1, "high": 2}]})", {"parameters[1]", "declared twice"});
+  fails(R"({"parameters": [{"name": "b", "type": "int", "low": 1, "high": 2, "condition": {"parent": "a", "at_least": 1}}]})",
+        {"\"b\"", "\"a\" must be declared before it"});
+  fails(R"({"parameters": [{"name": "a", "type": "int", "low": 1, "high": 2},
+                           {"name": "b", "type": "int", "low": 1, "high": 2, "condition": {"parent": "a"}}]})",
+        {"parameters[1] (\"b\")", "exactly one of"});
+  fails(R"({"parameters": [{"name": "a", "type": "int", "low": 1, "high": 2},
+                           {"name": "b", "type": "int", "low": 1, "high": 2, "condition": {"parent": "a", "one_of": ["x"]}}]})",
+        {"\"b\"", "one_of needs a categorical parent"});
+  fails(R"({"parameters": [{"name": "a", "type": "int", "low": 1, "high": 2},
+                           {"name": "b", "type": "int", "low": 1, "high": 2, "condition": {"parent": "a", "at_least": 1, "x": 0}}]})",
+        {"\"b\"", "unknown key \"x\""});
+}
+
+TEST_CASE("search space JSON: load names the file when it is missing or not JSON") {
+  const auto dir = std::filesystem::temp_directory_path() / ("locus_space_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  CHECK_THROWS_WITH_AS(SearchSpace::load(dir / "nope.json"), doctest::Contains("nope.json"), ConfigError);
+  std::ofstream(dir / "bad.json") << "{\"parameters\": [\n  {\"name\": \"a\",}\n]}";
+  CHECK_THROWS_WITH_AS(SearchSpace::load(dir / "bad.json"), doctest::Contains("bad.json: not valid JSON"), ConfigError);
+  std::ofstream(dir / "ok.json") << architecture_space(2, 5).to_json().dump(2);
+  CHECK(SearchSpace::load(dir / "ok.json").to_string() == architecture_space(2, 5).to_string());
+  std::filesystem::remove_all(dir);
 }

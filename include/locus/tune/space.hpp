@@ -24,7 +24,10 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
+#include <iterator>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -400,6 +403,29 @@ class SearchSpace {
     return out;
   }
 
+  /* JSON form (docs/tuning.md, "Search spaces as JSON"):
+       {"architecture": {"max_layers": 10, "max_units": 50, "activations": [...]},   optional
+        "parameters": [                                                                optional
+          {"name": "layers", "type": "int", "low": 1, "high": 10},
+          {"name": "units_2", "type": "int", "low": 1, "high": 50, "log": true,
+           "condition": {"parent": "layers", "at_least": 2}},
+          {"name": "act", "type": "categorical", "choices": ["gelu", "tanh"],
+           "condition": {"parent": "optimizer", "one_of": ["adam"]}},
+          {"name": "learning_rate", "type": "float", "low": 1e-4, "high": 1e-2, "log": true}]}
+     "architecture" adds architecture_space(max_layers, max_units[, activations]) first (every
+     key optional, defaults 10, 50 and the 12 paper activations); "parameters" are appended
+     after it in order. At least one parameter is needed. An int's bounds must be JSON
+     integers; "log" defaults to false; a condition has "parent" and exactly one of
+     "at_least" (an integer parent) or "one_of" (a categorical parent). Any unknown key, a
+     missing or mistyped field and every error add_* reports throw ConfigError whose message
+     starts with `source` (a file name) and names the parameter. */
+  static SearchSpace from_json(const nlohmann::json& j, const std::string& source = "search space");
+  // The explicit "parameters" form (the architecture shorthand expanded); from_json of it
+  // gives the same space, parameter for parameter.
+  nlohmann::json to_json() const;
+  // from_json of a file; an unreadable file or invalid JSON is a ConfigError naming it.
+  static SearchSpace load(const std::filesystem::path& path);
+
   // One line per parameter: "units_2: int [1, 50] linear, if layers >= 2".
   std::string to_string() const {
     std::string out;
@@ -550,6 +576,168 @@ inline SearchSpace architecture_space(std::int64_t max_layers = 10, std::int64_t
     s.add_categorical("activation_" + std::to_string(k), activations, Condition::at_least("layers", k));
   }
   return s;
+}
+
+namespace detail {
+// A readable JSON value for error messages (long values cut).
+inline std::string json_excerpt(const nlohmann::json& j) {
+  std::string s = j.dump();
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+inline void check_keys(const nlohmann::json& obj, std::initializer_list<const char*> allowed, const std::string& where) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    bool ok = false;
+    for (const char* a : allowed) ok = ok || it.key() == a;
+    if (ok) continue;
+    std::string list;
+    for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+    throw ConfigError(where + ": unknown key \"" + it.key() + "\" (allowed: " + list + ")");
+  }
+}
+inline std::vector<std::string> string_list(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_array()) throw ConfigError(where + " must be an array of strings, got " + json_excerpt(j));
+  std::vector<std::string> out;
+  for (const auto& v : j) {
+    if (!v.is_string()) throw ConfigError(where + " must be an array of strings, got " + json_excerpt(j));
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+inline std::int64_t json_int(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_number_integer()) throw ConfigError(where + " must be an integer, got " + json_excerpt(j));
+  return j.get<std::int64_t>();
+}
+
+// One element of "parameters" added to s; `where` names it for error messages.
+inline void add_json_parameter(SearchSpace& s, const nlohmann::json& p, const std::string& where) {
+  if (!p.is_object()) throw ConfigError(where + " must be an object, got " + json_excerpt(p));
+  if (!p.contains("name") || !p["name"].is_string())
+    throw ConfigError(where + ": needs a string \"name\"");
+  const std::string name = p["name"].get<std::string>();
+  const std::string at = where + " (\"" + name + "\")";
+  if (!p.contains("type") || !p["type"].is_string())
+    throw ConfigError(at + ": needs \"type\": \"int\", \"float\" or \"categorical\"");
+  const std::string type = p["type"].get<std::string>();
+  std::optional<Condition> cond;
+  if (p.contains("condition")) {
+    const auto& c = p["condition"];
+    const std::string cw = at + ": condition";
+    if (!c.is_object()) throw ConfigError(cw + " must be an object, got " + json_excerpt(c));
+    check_keys(c, {"parent", "at_least", "one_of"}, cw);
+    if (!c.contains("parent") || !c["parent"].is_string()) throw ConfigError(cw + " needs a string \"parent\"");
+    if (c.contains("at_least") == c.contains("one_of"))
+      throw ConfigError(cw + " needs exactly one of \"at_least\" (an integer) or \"one_of\" (a list of choices)");
+    const std::string parent = c["parent"].get<std::string>();
+    cond = c.contains("at_least") ? Condition::at_least(parent, json_int(c["at_least"], cw + " at_least"))
+                                  : Condition::one_of(parent, string_list(c["one_of"], cw + " one_of"));
+  }
+  bool log = false;
+  if (p.contains("log")) {
+    if (!p["log"].is_boolean()) throw ConfigError(at + ": \"log\" must be true or false, got " + json_excerpt(p["log"]));
+    log = p["log"].get<bool>();
+  }
+  const Scale scale = log ? Scale::log : Scale::linear;
+  auto need = [&](const char* key) -> const nlohmann::json& {
+    if (!p.contains(key)) throw ConfigError(at + ": a " + type + " parameter needs \"" + key + "\"");
+    return p[key];
+  };
+  try {
+    if (type == "int") {
+      check_keys(p, {"name", "type", "low", "high", "log", "condition"}, at);
+      s.add_int(name, json_int(need("low"), at + ": \"low\""), json_int(need("high"), at + ": \"high\""), scale, std::move(cond));
+    } else if (type == "float") {
+      check_keys(p, {"name", "type", "low", "high", "log", "condition"}, at);
+      auto number = [&](const char* key) {
+        const auto& v = need(key);
+        if (!v.is_number()) throw ConfigError(at + ": \"" + key + "\" must be a number, got " + json_excerpt(v));
+        return v.get<double>();
+      };
+      const double lo = number("low"), hi = number("high");
+      s.add_float(name, lo, hi, scale, std::move(cond));
+    } else if (type == "categorical") {
+      check_keys(p, {"name", "type", "choices", "condition"}, at);
+      s.add_categorical(name, string_list(need("choices"), at + ": \"choices\""), std::move(cond));
+    } else {
+      throw ConfigError(at + ": unknown type \"" + type + "\" (int, float or categorical)");
+    }
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    if (what.rfind(where, 0) == 0) throw;  // already names the place
+    throw ConfigError(where + ": " + what);
+  }
+}
+}  // namespace detail
+
+inline SearchSpace SearchSpace::from_json(const nlohmann::json& j, const std::string& source) {
+  if (!j.is_object())
+    throw ConfigError(source + ": a search space is a JSON object with \"parameters\" and/or \"architecture\", got " +
+                      detail::json_excerpt(j));
+  detail::check_keys(j, {"architecture", "parameters"}, source);
+  SearchSpace s;
+  if (j.contains("architecture")) {
+    const auto& a = j["architecture"];
+    const std::string at = source + ": \"architecture\"";
+    if (!a.is_object()) throw ConfigError(at + " must be an object, got " + detail::json_excerpt(a));
+    detail::check_keys(a, {"max_layers", "max_units", "activations"}, at);
+    const std::int64_t layers = a.contains("max_layers") ? detail::json_int(a["max_layers"], at + " max_layers") : 10;
+    const std::int64_t units = a.contains("max_units") ? detail::json_int(a["max_units"], at + " max_units") : 50;
+    if (layers < 1 || units < 1) throw ConfigError(at + ": max_layers and max_units must be at least 1");
+    try {
+      s = a.contains("activations")
+              ? architecture_space(layers, units, detail::string_list(a["activations"], at + " activations"))
+              : architecture_space(layers, units);
+    } catch (const ConfigError& e) {
+      throw ConfigError(at + ": " + e.what());
+    }
+  }
+  if (j.contains("parameters")) {
+    const auto& ps = j["parameters"];
+    if (!ps.is_array()) throw ConfigError(source + ": \"parameters\" must be an array, got " + detail::json_excerpt(ps));
+    for (std::size_t i = 0; i < ps.size(); ++i)
+      detail::add_json_parameter(s, ps[i], source + ": parameters[" + std::to_string(i) + "]");
+  }
+  if (s.size() == 0) throw ConfigError(source + ": the search space has no parameters");
+  return s;
+}
+
+inline nlohmann::json SearchSpace::to_json() const {
+  nlohmann::json ps = nlohmann::json::array();
+  for (const auto& p : params_) {
+    nlohmann::json o = {{"name", p.name}};
+    if (p.kind == Kind::categorical) {
+      o["type"] = "categorical";
+      o["choices"] = p.choices;
+    } else if (p.kind == Kind::integer) {
+      o["type"] = "int";
+      o["low"] = static_cast<std::int64_t>(p.lo);
+      o["high"] = static_cast<std::int64_t>(p.hi);
+    } else {
+      o["type"] = "float";
+      o["low"] = p.lo;
+      o["high"] = p.hi;
+    }
+    if (p.kind != Kind::categorical && p.scale == Scale::log) o["log"] = true;
+    if (p.condition) {
+      o["condition"] = {{"parent", p.condition->parent}};
+      if (p.condition->op == Condition::Op::at_least) o["condition"]["at_least"] = p.condition->threshold;
+      else o["condition"]["one_of"] = p.condition->values;
+    }
+    ps.push_back(std::move(o));
+  }
+  return {{"parameters", std::move(ps)}};
+}
+
+inline SearchSpace SearchSpace::load(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError("search space " + path.string() + ": cannot be read (does the file exist?)");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ConfigError(path.string() + ": not valid JSON (" + e.what() + ")");
+  }
+  return from_json(j, path.string());
 }
 
 }  // namespace locus::tune
