@@ -1,6 +1,5 @@
 // locus train: the moments and sigma_B networks on a catalogue with Bayes labels.
 #include <chrono>
-#include <cmath>
 #include <filesystem>
 #include <memory>
 
@@ -9,7 +8,7 @@
 #include <locus/nn/callbacks.hpp>
 #include <locus/pipeline/adapters.hpp>
 #include <locus/pipeline/hybrid_pipeline.hpp>
-#include <locus/pipeline/sample_selection.hpp>
+#include <locus/pipeline/training_set.hpp>
 
 #include "common.hpp"
 #include "fit_options.hpp"
@@ -46,29 +45,11 @@ void add_train(CLI::App& app, Selected& selected) {
       if (!std::filesystem::is_directory(pm_path.has_parent_path() ? pm_path.parent_path() : std::filesystem::path(".")))
         throw locus::OutputError("cannot write the model '" + pm + "': its directory does not exist");
       const auto cat = locus::io::read_catalog(o->in, read_options(o->common, map));
-      const auto stars = locus::pipeline::read_stars(cat, map);
-      const auto sums = locus::pipeline::read_summaries(cat, o->prefix);
-      // usable rows, split by a per-row random key (reproducible, independent of row order)
-      std::vector<std::size_t> tr, va;
-      for (std::size_t i = 0; i < cat.rows(); ++i) {
-        bool ok = sums[i].ok() && locus::pipeline::network_ready(stars[i]);
-        for (std::size_t p = 0; p < locus::bayes::n_params; ++p) ok = ok && std::isfinite(sums[i].mean[p]) && std::isfinite(sums[i].sigma[p]);
-        if (!ok) continue;
-        const double u = double(locus::pipeline::detail::row_key(o->split_seed, i) >> 11) * 0x1.0p-53;
-        (u < o->validation ? va : tr).push_back(i);
-      }
-      if (tr.size() < 2 || va.empty())
-        throw locus::InputError("'" + o->in + "' has " + std::to_string(tr.size() + va.size()) +
-                                " rows with a posterior and complete photometry; training needs at least 3");
-      auto gather = [&](const std::vector<std::size_t>& idx, locus::Matrix<float>& x, locus::Matrix<float>& y, locus::Matrix<float>& s) {
-        std::vector<locus::bayes::Star> st;
-        std::vector<locus::bayes::Summary> su;
-        for (auto k : idx) st.push_back(stars[k]), su.push_back(sums[k]);
-        x = locus::pipeline::network_inputs(st), y = locus::pipeline::summary_means(su), s = locus::pipeline::summary_sigmas(su);
-      };
-      locus::Matrix<float> xt, yt, st, xv, yv, sv;
-      gather(tr, xt, yt, st);
-      gather(va, xv, yv, sv);
+      const auto ts = locus::pipeline::make_training_set(cat, map, o->prefix, o->validation, o->split_seed, "'" + o->in + "'");
+      const auto& [xt, yt, st] = ts.train;
+      const auto& [xv, yv, sv] = ts.validation;
+      const auto& tr = ts.train_rows;
+      const auto& va = ts.validation_rows;
       auto mo = o->training.options();
       mo.primary.threads = mo.secondary.threads = o->common.threads;
       locus::nn::MomentsModel model;
