@@ -9,28 +9,22 @@
 // hidden layers x 1-50 units x 12 activations; Adam (lr 0.01), ReduceOnPlateau (0.9) and the
 // weighted moments loss, batch 1024, on 7,500 + 2,500 synthetic stars. Every trial trains a
 // fresh network for up to --epochs epochs with early stopping (--patience, best weights
-// kept); its loss is the best validation loss. The GP sees the 21 parameters through the
+// kept); its loss is the best validation loss (tune::MomentsObjective, as in `locus tune`). The GP sees the 21 parameters through the
 // space's encoding (one-hot activations; parameters of absent layers at their neutral value).
 // --batch suggestions are trained in parallel, chosen by the constant liar; each training is
 // single-threaded. Expected improvement by default, --lcb for μ - 2.6σ (Keras Tuner).
 // Prints the best-so-far curve, the winner, the leaderboard, the time spent training and the
 // time spent choosing (GP fits + acquisition); --json writes them for plotting.
-#include <atomic>
-#include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <functional>
 #include <string>
 #include <vector>
-#include <locus/core/rng.hpp>
-#include <locus/nn/dynamic_stack.hpp>
-#include <locus/nn/losses.hpp>
-#include <locus/nn/optimizers.hpp>
-#include <locus/nn/schedules.hpp>
 #include <locus/nn/trainer.hpp>
 #include <locus/tune/bayes_opt.hpp>
+#include <locus/tune/moments_objective.hpp>
 #include <nlohmann/json.hpp>
 #include "paper_search.hpp"
 
@@ -40,7 +34,7 @@ using namespace locus::tune;
 namespace {
 template <class Acq>
 BayesOptResult search(BayesOptOptions o, Acq acq, const SearchSpace& space, std::size_t trials,
-                      const std::function<double(const Configuration&, Rng&)>& objective) {
+                      const MomentsObjective& objective) {
   BayesianOptimizer<Acq> bo(space, std::move(o), acq);
   return bo.run(objective, trials);
 }
@@ -95,7 +89,6 @@ int main(int argc, char** argv) {
   }
   const auto [train, val] = paper_search::make_split(n_train, n_val);
   const nn::Data<float> train_data(train.x, train.y), val_data(val.x, val.y);
-  const auto loss = nn::paper_moments_loss();
   const auto space = architecture_space(static_cast<std::int64_t>(max_layers), static_cast<std::int64_t>(max_units));
 
   BayesOptOptions o;
@@ -111,22 +104,11 @@ int main(int argc, char** argv) {
               "ReduceOnPlateau 0.9, weighted moments loss\n\n",
               epochs, patience, n_train, n_val);
 
-  std::atomic<std::size_t> epochs_trained{0}, diverged{0};
-  const std::function<double(const Configuration&, Rng&)> objective = [&](const Configuration& c, Rng& rng) {
-    nn::DynamicStack<nn::paper_activations> net(10, paper_search::layers_of(c), rng.split(1));
-    nn::Adam adam{.learning_rate = 0.01};
-    nn::ReduceOnPlateau plateau{.factor = 0.9};
-    nn::FitOptions fo;
-    fo.epochs = epochs;
-    fo.batch_size = 1024;
-    fo.patience = patience;
-    fo.seed = rng.split(2)();
-    fo.threads = 1;
-    const auto h = nn::fit(net, loss, adam, plateau, train_data, val_data, fo);
-    epochs_trained += h.epochs();
-    if (!std::isfinite(h.best_loss)) ++diverged;
-    return h.best_loss;
-  };
+  MomentsObjectiveOptions mo;
+  mo.learning_rate = 0.01;
+  mo.epochs = epochs;
+  mo.patience = patience;
+  const MomentsObjective objective(train_data, val_data, mo);
   const auto result = lcb ? search(o, LowerConfidenceBound{}, space, trials, objective)
                           : search(o, ExpectedImprovement{}, space, trials, objective);
 
@@ -153,7 +135,7 @@ int main(int argc, char** argv) {
     batch_seconds += m;
   }
   std::printf("models trained: %zu (run here %zu, diverged %zu); epochs trained %zu\n", result.history.size(),
-              result.evaluations_run, diverged.load(), epochs_trained.load());
+              result.evaluations_run, objective.diverged(), objective.epochs());
   std::printf("wall time %.1f s: training %.1f s of thread time, choosing (GP + acquisition) about %.1f s; "
               "%.0f models/hour\n",
               result.wall_seconds, train_seconds, std::max(0.0, result.wall_seconds - batch_seconds),
@@ -163,7 +145,7 @@ int main(int argc, char** argv) {
     for (const auto& t : result.history)
       hist.push_back({{"trial", t.trial}, {"loss", loss_to_json(t.loss)}, {"seconds", t.seconds}});
     nlohmann::json j = {{"trials", result.history.size()},
-                        {"epochs_trained", epochs_trained.load()},
+                        {"epochs_trained", objective.epochs()},
                         {"wall_seconds", result.wall_seconds},
                         {"best_loss", best.loss},
                         {"best_config", best.config.to_json()},

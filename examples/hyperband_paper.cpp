@@ -15,49 +15,30 @@
 //   t0 = 4 + 3 sin(1.5 c0) + c1 c2        σ0 = 0.1 + 0.2 |c3|
 //   t1 = 0.5 + 0.3 c1² + 0.2 c4           σ1 = 0.01 + 0.03 (1 + c0)
 //   t2 = -1 + tanh(2 c2) + 0.3 c3 c4      σ2 = 0.15 (1.2 + c4)
-// The loss of a trial is its best validation loss so far.
+// The loss of a trial is its best validation loss so far. The objective is the library's
+// tune::MomentsObjective (the one `locus tune` uses).
 //
 // Promoted trials resume: the network (with its best weights) and the learning rate the
 // schedule had reached are kept in the trial's checkpoint, and training continues for the
 // extra epochs only. Adam's moments restart at each rung by default, as in Keras Tuner (its
 // checkpoints hold the weights only); --keep-optimizer keeps them too
-// (FitOptions::reset_optimizer = false). ReduceOnPlateau's patience counter starts afresh.
+// (MomentsObjectiveOptions::reset_optimizer = false). ReduceOnPlateau's patience counter starts afresh.
 // Trials of a rung train in parallel, one per thread; each training is single-threaded.
 // Prints the schedule, the winner, the leaderboard, the models trained, the epochs actually
 // trained and the wall time; --json writes the same figures for bench/hyperband_vs_optuna.py.
-#include <atomic>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <iostream>
 #include <string>
-#include <vector>
-#include <locus/core/rng.hpp>
-#include <locus/nn/dynamic_stack.hpp>
-#include <locus/nn/losses.hpp>
-#include <locus/nn/optimizers.hpp>
-#include <locus/nn/schedules.hpp>
 #include <locus/nn/trainer.hpp>
 #include <locus/tune/hyperband.hpp>
+#include <locus/tune/moments_objective.hpp>
 #include <nlohmann/json.hpp>
 #include "paper_search.hpp"
 
 using namespace locus;
 using namespace locus::tune;
-
-namespace {
-using paper_search::layers_of;
-
-// What a trial keeps between rungs.
-struct Checkpoint {
-  nn::DynamicStack<nn::paper_activations> net;
-  double learning_rate = 0.01;
-  nn::Adam adam{};
-};
-
-}  // namespace
 
 int main(int argc, char** argv) {
   double R = 81, eta = 3;
@@ -93,7 +74,10 @@ int main(int argc, char** argv) {
   }
   const auto [train, val] = paper_search::make_split(n_train, n_val);
   const nn::Data<float> train_data(train.x, train.y), val_data(val.x, val.y);
-  const auto loss = nn::paper_moments_loss();
+  MomentsObjectiveOptions mo;
+  mo.learning_rate = 0.01;
+  mo.reset_optimizer = !keep_optimizer;  // a fresh trial's Adam has no state either way
+  const MomentsObjective objective(train_data, val_data, mo);
 
   HyperbandOptions o;
   o.max_budget = R;
@@ -108,26 +92,7 @@ int main(int argc, char** argv) {
               "%zu worker threads\n\n%s\n",
               n_train, n_val, threads, hb.schedule_table().c_str());
 
-  std::atomic<std::size_t> epochs_trained{0}, diverged{0};
-  const auto result = hb.run([&](const Configuration& c, double budget, ResumeState& st) {
-    if (!st.checkpoint.has_value()) st.checkpoint.emplace<Checkpoint>(Checkpoint{{10, layers_of(c), st.rng.split(1)}, 0.01});
-    auto& ck = std::any_cast<Checkpoint&>(st.checkpoint);
-    const auto epochs = static_cast<std::size_t>(std::llround(budget - st.previous_budget));
-    ck.adam.learning_rate = ck.learning_rate;
-    nn::ReduceOnPlateau plateau{.factor = 0.9};
-    nn::FitOptions fo;
-    fo.epochs = std::max<std::size_t>(1, epochs);
-    fo.batch_size = 1024;
-    fo.patience = 0;  // Hyperband decides when to stop
-    fo.seed = st.rng.split(2)();
-    fo.threads = 1;
-    fo.reset_optimizer = !keep_optimizer;  // a fresh trial's Adam has no state either way
-    const auto h = nn::fit(ck.net, loss, ck.adam, plateau, train_data, val_data, fo);
-    epochs_trained += h.epochs();
-    if (!h.learning_rate.empty()) ck.learning_rate = h.learning_rate.back();
-    if (!std::isfinite(h.best_loss)) ++diverged;
-    return h.best_loss;
-  });
+  const auto result = hb.run(objective);
 
   const auto best = result.best();
   std::printf("winner: loss %.5g at %g epochs (trial %llu)\n  %s\n\n", best.loss, best.budget,
@@ -135,15 +100,15 @@ int main(int argc, char** argv) {
   std::printf("leaderboard:\n%s\n", format_leaderboard(result.leaderboard(10)).c_str());
   const double hours = result.wall_seconds / 3600.0;
   std::printf("models trained: %zu (evaluations %zu, run here %zu, diverged %zu)\n", result.trials, result.evaluations,
-              result.evaluations_run, diverged.load());
+              result.evaluations_run, objective.diverged());
   std::printf("epochs: budget %.0f, actually trained %zu (promoted trials resume)\n", result.total_budget,
-              epochs_trained.load());
+              objective.epochs());
   std::printf("wall time %.1f s; %.0f models/hour\n", result.wall_seconds,
               hours > 0 ? static_cast<double>(result.trials) / hours : 0.0);
   if (!json_out.empty()) {
     nlohmann::json j = {{"models", result.trials},
                         {"evaluations", result.evaluations},
-                        {"epochs_trained", epochs_trained.load()},
+                        {"epochs_trained", objective.epochs()},
                         {"budget", result.total_budget},
                         {"wall_seconds", result.wall_seconds},
                         {"best_loss", best.loss},

@@ -1,15 +1,11 @@
 #pragma once
 // Shared by the tuner examples (hyperband_paper, bayes_opt_paper): the synthetic star
-// problem of the training issue and the mapping from a configuration of
-// tune::architecture_space to the layers of a moments network.
+// problem of the training issue. (The mapping from a configuration to the layers of a
+// moments network is the library's tune::moments_layers.)
 #include <cmath>
 #include <cstddef>
-#include <string>
-#include <vector>
 #include <locus/core/rng.hpp>
 #include <locus/core/tensor.hpp>
-#include <locus/nn/dynamic_stack.hpp>
-#include <locus/tune/space.hpp>
 
 namespace paper_search {
 
@@ -49,17 +45,6 @@ inline Split make_split(std::size_t n_train, std::size_t n_val) {
   locus::Rng r1 = data_rng.split(1), r2 = data_rng.split(2);
   Problem train = make(n_train, r1);
   return {std::move(train), make(n_val, r2)};
-}
-
-// Hidden layers of the configuration, then the 6-unit linear output (μ and σ of 3 targets).
-inline std::vector<locus::nn::LayerSpec> layers_of(const locus::tune::Configuration& c) {
-  std::vector<locus::nn::LayerSpec> specs;
-  const auto n = c.get_int("layers");
-  for (std::int64_t k = 1; k <= n; ++k)
-    specs.push_back({static_cast<std::size_t>(c.get_int("units_" + std::to_string(k))),
-                     c.get_string("activation_" + std::to_string(k))});
-  specs.push_back({6, "linear"});
-  return specs;
 }
 
 }  // namespace paper_search
