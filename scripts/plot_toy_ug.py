@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Figures 28-30 of paper 000 (Appendix) from the tables written by examples/toy_ug.
+"""Figures 28-30 of paper 000 (Appendix) from the tables written by examples/toy_ug or `locus toy`.
 
 Usage: /usr/bin/python3 scripts/plot_toy_ug.py TABLE_DIR FIGURE_DIR
 Writes toy_ug_fig28.png (uniform prior), toy_ug_fig29.png (binormal prior) and
