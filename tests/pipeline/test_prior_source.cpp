@@ -48,6 +48,18 @@ TEST_CASE("prior_source: to_json identifies the priors") {
   CHECK(jk.at("kde").at("method") == "binned");
   k.kde.seed = 5;
   CHECK(to_json(k) != jk);
+  // the map grid is part of it: other axes give other maps
+  k = PriorSource::parse("kde");
+  k.kde.mr.step = 0.1;
+  CHECK(to_json(k) != jk);
+  k = PriorSource::parse("kde");
+  k.kde.feh.n = 31;
+  CHECK(to_json(k) != jk);
+  k = PriorSource::parse("kde");
+  k.kde.method = bayes::KdeMethod::exact;
+  CHECK(to_json(k) != jk);
+  k.kde.max_rows = 1000;
+  CHECK(to_json(k).at("kde").at("max_rows") == 1000);
   k = PriorSource::parse("kde");
   k.kde.threads = 7;  // threads do not change the maps, nor the identity
   CHECK(to_json(k) == jk);

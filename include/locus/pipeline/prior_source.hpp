@@ -46,7 +46,9 @@ inline nlohmann::json to_json(const PriorSource& p) {
   if (p.kind == PriorSource::Kind::kde)
     j["kde"] = {{"method", p.kde.method == bayes::KdeMethod::binned ? "binned" : "exact"},
                 {"max_rows", p.kde.max_rows},
-                {"seed", p.kde.seed}};
+                {"seed", p.kde.seed},
+                {"feh", {p.kde.feh.lo, p.kde.feh.step, p.kde.feh.n}},
+                {"mr", {p.kde.mr.lo, p.kde.mr.step, p.kde.mr.n}}};
   return j;
 }
 
