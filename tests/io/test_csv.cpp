@@ -1,64 +1,24 @@
 #include <doctest/doctest.h>
 
-#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "locus/core/rng.hpp"
 #include "locus/io/csv.hpp"
+#include "../support/files.hpp"
 
 using namespace locus;
 using namespace locus::io;
 namespace fs = std::filesystem;
+using locus::test::message_of;
+using locus::test::slurp;
+using locus::test::TempDir;
 
 namespace {
-
-// A fresh empty directory per test, removed afterwards.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> n{0};
-    path = fs::temp_directory_path() / ("locus_test_csv_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path file(const std::string& name, const std::string& content) const {
-    std::ofstream(path / name, std::ios::binary) << content;
-    return path / name;
-  }
-  std::size_t entries() const {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(path), fs::directory_iterator()));
-  }
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The error message thrown by f (empty when nothing is thrown).
-template <class E, class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return {};
-}
 
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
@@ -99,7 +59,7 @@ TEST_CASE("csv: round trip is bit-exact for doubles, floats, ids and status") {
   CsvWriteOptions wo;
   wo.comments = {"made by locus tests", "second line\nthird line"};
   write_csv(c, p, wo);
-  CHECK(dir.entries() == 1);  // no temporary file left
+  CHECK(dir.entries().size() == 1);  // no temporary file left
 
   CsvReadOptions ro;
   ro.id_column = "name";
@@ -243,7 +203,7 @@ TEST_CASE("csv: malformed inputs give clear errors and leave no output file") {
     CHECK(msg2 == msg);
     CHECK_FALSE(fs::exists(out));
   }
-  CHECK(dir.entries() == cases.size());  // only the inputs: no temporaries, no outputs
+  CHECK(dir.entries().size() == cases.size());  // only the inputs: no temporaries, no outputs
 }
 
 TEST_CASE("csv: missing required column, missing file, and an existing output survives a failure") {
@@ -426,5 +386,5 @@ TEST_CASE("csv: a status-only catalogue round trips; nothing to write is a Confi
   o.write_status = false;
   CHECK_THROWS_AS(write_csv(c, dir.path / "nothing.csv", o), ConfigError);
   CHECK_FALSE(fs::exists(dir.path / "nothing.csv"));
-  CHECK(dir.entries() == 1);
+  CHECK(dir.entries().size() == 1);
 }

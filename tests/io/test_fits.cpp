@@ -1,6 +1,5 @@
 #include <doctest/doctest.h>
 
-#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -9,44 +8,18 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "locus/core/rng.hpp"
 #include "locus/io/csv.hpp"
 #include "locus/io/fits.hpp"
+#include "../support/files.hpp"
 
 using namespace locus;
 using namespace locus::io;
 namespace fs = std::filesystem;
+using locus::test::message_of;
+using locus::test::TempDir;
 
 namespace {
-
-struct FitsTempDir {
-  fs::path path;
-  FitsTempDir() {
-    static std::atomic<int> n{0};
-    path = fs::temp_directory_path() / ("locus_test_fits_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~FitsTempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::size_t entries() const {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(path), fs::directory_iterator()));
-  }
-};
-
-template <class E, class F>
-std::string fits_message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return {};
-}
 
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
@@ -56,7 +29,7 @@ bool has(const std::string& s, const std::string& part) { return s.find(part) !=
 
 TEST_CASE("fits: without cfitsio every entry point explains how to enable FITS") {
   CHECK_FALSE(fits_available);
-  const std::string msg = fits_message_of<ConfigError>([] { read_fits("x.fits"); });
+  const std::string msg = message_of<ConfigError>([] { read_fits("x.fits"); });
   CHECK(has(msg, "x.fits"));
   CHECK(has(msg, "cfitsio"));
   CHECK_THROWS_AS(write_fits(Catalog(1), "y.fits"), ConfigError);
@@ -91,13 +64,13 @@ Catalog sample_catalog(std::size_t n, std::uint64_t seed) {
 
 TEST_CASE("fits: round trip keeps values bit-exact, types, ids and status") {
   CHECK(fits_available);
-  FitsTempDir dir;
+  TempDir dir;
   const Catalog c = sample_catalog(1500, 3);
   const fs::path p = dir.path / "cat.fits";
   FitsWriteOptions wo;
   wo.comments = {"locus test table"};
   write_fits(c, p, wo);
-  CHECK(dir.entries() == 1);
+  CHECK(dir.entries().size() == 1);
   CHECK(fs::file_size(p) % 2880 == 0);  // FITS files are whole 2880-byte blocks
 
   FitsReadOptions ro;
@@ -117,7 +90,7 @@ TEST_CASE("fits: round trip keeps values bit-exact, types, ids and status") {
 }
 
 TEST_CASE("fits: NaN is undefined and follows the missing policy; sentinels too") {
-  FitsTempDir dir;
+  TempDir dir;
   Catalog c(4);
   c.add_column<double>("a", std::vector<double>{1.0, std::nan(""), 3.0, -99.0});
   c.add_column<float>("b", std::vector<float>{std::nanf(""), 2.0f, 3.0f, 4.0f});
@@ -137,14 +110,14 @@ TEST_CASE("fits: NaN is undefined and follows the missing policy; sentinels too"
   CHECK(s.type("b") == ColumnType::f64);  // the spec's type wins over the file's
 
   o.columns = {ColumnSpec("a").on_missing(Missing::error)};
-  const std::string msg = fits_message_of<InputError>([&] { read_fits(dir.path / "n.fits", o); });
+  const std::string msg = message_of<InputError>([&] { read_fits(dir.path / "n.fits", o); });
   CHECK(has(msg, "n.fits"));
   CHECK(has(msg, "row 2"));
   CHECK(has(msg, "column 'a'"));
 }
 
 TEST_CASE("fits: tables written by plain cfitsio: integer nulls, vectors, strings, logicals") {
-  FitsTempDir dir;
+  TempDir dir;
   const fs::path p = dir.path / "ext.fits";
   {
     fitsfile* f = nullptr;
@@ -189,18 +162,18 @@ TEST_CASE("fits: tables written by plain cfitsio: integer nulls, vectors, string
   CHECK(c.type("PSFMAG_0") == ColumnType::f32);
 
   o.columns = {ColumnSpec("CLASS")};
-  CHECK(has(fits_message_of<InputError>([&] { read_fits(p, o); }), "'CLASS' is not a numeric"));
+  CHECK(has(message_of<InputError>([&] { read_fits(p, o); }), "'CLASS' is not a numeric"));
   o.columns = {ColumnSpec("GMAG")};
-  const std::string msg = fits_message_of<InputError>([&] { read_fits(p, o); });
+  const std::string msg = message_of<InputError>([&] { read_fits(p, o); });
   CHECK(has(msg, "required column 'GMAG' is missing"));
   CHECK(has(msg, "NOBS"));
   o.columns.clear();
   o.extension = "GALAXIES";
-  CHECK(has(fits_message_of<FormatError>([&] { read_fits(p, o); }), "no binary table named 'GALAXIES'"));
+  CHECK(has(message_of<FormatError>([&] { read_fits(p, o); }), "no binary table named 'GALAXIES'"));
 }
 
 TEST_CASE("fits: chunked reading and streaming writing agree with the whole table") {
-  FitsTempDir dir;
+  TempDir dir;
   const Catalog c = sample_catalog(5000, 9);
   const fs::path p = dir.path / "s.fits";
   {
@@ -240,7 +213,7 @@ TEST_CASE("fits: chunked reading and streaming writing agree with the whole tabl
 }
 
 TEST_CASE("fits: malformed inputs give clear errors and leave no output file") {
-  FitsTempDir dir;
+  TempDir dir;
   const fs::path good = dir.path / "good.fits";
   write_fits(sample_catalog(3000, 1), good);
   const auto size = fs::file_size(good);
@@ -269,12 +242,12 @@ TEST_CASE("fits: malformed inputs give clear errors and leave no output file") {
   for (const auto& k : all) {
     CAPTURE(k.path);
     const fs::path out = dir.path / ("out_" + k.path.filename().string());
-    const std::string msg = fits_message_of<FormatError>([&] { write_fits(read_fits(k.path), out); });
+    const std::string msg = message_of<FormatError>([&] { write_fits(read_fits(k.path), out); });
     CHECK(has(msg, k.expected));
     CHECK_MESSAGE(has(msg, k.reason), msg);
     CHECK_FALSE(fs::exists(out));
     // Converting to CSV through the chunked reader fails the same way, without output.
-    const std::string msg2 = fits_message_of<FormatError>([&] {
+    const std::string msg2 = message_of<FormatError>([&] {
       FitsReader r(k.path);
       CsvWriter w(dir.path / "out.csv");
       Catalog chunk;
@@ -284,8 +257,8 @@ TEST_CASE("fits: malformed inputs give clear errors and leave no output file") {
     CHECK(has(msg2, k.expected));
     CHECK_FALSE(fs::exists(dir.path / "out.csv"));
   }
-  CHECK(has(fits_message_of<InputError>([&] { read_fits(dir.path / "absent.fits"); }), "absent.fits"));
-  CHECK(dir.entries() == all.size() + 1);  // inputs and good.fits only
+  CHECK(has(message_of<InputError>([&] { read_fits(dir.path / "absent.fits"); }), "absent.fits"));
+  CHECK(dir.entries().size() == all.size() + 1);  // inputs and good.fits only
 
   // An existing output is left untouched when the write fails.
   {
@@ -300,7 +273,7 @@ TEST_CASE("fits: malformed inputs give clear errors and leave no output file") {
 TEST_CASE("fits: the S82 catalogue survives CSV -> FITS -> CSV unchanged") {
   const fs::path src = fs::path(LOCUS_DATA_DIR) / "photod/s82/s82_calibstars.csv";
   REQUIRE_MESSAGE(fs::exists(src), src << " is missing from the repository");
-  FitsTempDir dir;
+  TempDir dir;
   CsvReadOptions o;
   o.id_column = "CALIBSTARS";
   const Catalog c = read_csv(src, o);
@@ -323,7 +296,7 @@ TEST_CASE("fits: the S82 catalogue survives CSV -> FITS -> CSV unchanged") {
 
 #ifdef LOCUS_HAVE_CFITSIO
 TEST_CASE("fits: truncation at any point never crashes: the file reads or throws locus::Error") {
-  FitsTempDir dir;
+  TempDir dir;
   const fs::path good = dir.path / "good.fits";
   write_fits(sample_catalog(400, 2), good);
   const auto size = fs::file_size(good);
@@ -352,7 +325,7 @@ TEST_CASE("fits: truncation at any point never crashes: the file reads or throws
 
 #ifdef LOCUS_HAVE_CFITSIO
 TEST_CASE("fits: zero rows round trip; a catalogue with nothing to write is a ConfigError, not a crash") {
-  FitsTempDir dir;
+  TempDir dir;
   Catalog c(0);
   c.add_column<double>("a");
   c.add_column<float>("b");
@@ -368,6 +341,6 @@ TEST_CASE("fits: zero rows round trip; a catalogue with nothing to write is a Co
   w.write_status = false;
   CHECK_THROWS_AS(write_fits(Catalog(3), dir.path / "nothing.fits", w), ConfigError);
   CHECK_FALSE(fs::exists(dir.path / "nothing.fits"));
-  CHECK(dir.entries() == 1);
+  CHECK(dir.entries().size() == 1);
 }
 #endif
