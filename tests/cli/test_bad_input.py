@@ -186,21 +186,23 @@ def limit(size):
     return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 
 
-locus("simulate", "--area", 0.2, "--seed", 1, "-q", "-o", path("big.csv"))
+# (sizes: good.csv's outputs are about 400 kB, a model file about 180 kB; the pipeline's flat
+# priors leave no 3.8 MB priors.csv in the run record, so its predictions file is what fails)
+FLAT_PIPE = ["pipeline", path("good.csv"), "-o", path("outs", "o.csv"), "--run-dir", path("outs", "run"), *PIPE,
+             "--priors", "flat"]
 for what, args, out, size in (
         ("simulate", ["simulate", "--area", 0.2, "-o", path("outs", "o.csv")], "o.csv", 1 << 20),
         ("simulate FITS", ["simulate", "--area", 0.2, "-o", path("outs", "o.fits")], "o.fits", 1 << 20),
-        ("posterior", ["posterior", path("big.csv"), "--priors", "flat", "-o", path("outs", "o.csv")], "o.csv", 1 << 20),
-        ("predict", ["predict", path("big.csv"), "-m", path("model"), "-o", path("outs", "o.csv")], "o.csv", 1 << 20),
+        ("posterior", ["posterior", path("good.csv"), "--priors", "flat", "-o", path("outs", "o.csv")], "o.csv", 100000),
+        ("predict", ["predict", path("good.csv"), "-m", path("model"), "-o", path("outs", "o.csv")], "o.csv", 100000),
         ("train", ["train", path("labelled.csv"), "-m", path("outs", "m"), *FAST_TRAIN], "m.moments.model", 50000),
-        ("pipeline", ["pipeline", path("big.csv"), "-o", path("outs", "o.csv"), "--run-dir", path("outs", "run"), *PIPE],
-         "o.csv", 6 << 20)):
+        ("pipeline", FLAT_PIPE, "o.csv", 300000)):
     p = locus(*args, "-q", expect=4, preexec_fn=limit(size), what=f"a full disk (file-size limit): {what} exits 4")
     check(out in p.stderr, f"a full disk: {what} names the output", p.stderr.strip())
     left = [n for n in os.listdir(path("outs")) if n != "run"]
     check(not left and not temporaries(path("outs", "run")), f"a full disk: {what} leaves no output nor temporary", str(left))
 # the pipeline kept its finished stages: without the limit it resumes at stage 4
-p = locus("pipeline", path("big.csv"), "-o", path("outs", "o.csv"), "--run-dir", path("outs", "run"), *PIPE, "--json", "-")
+p = locus(*FLAT_PIPE, "--json", "-")
 st = json_of(p.stdout, "pipeline --json -").get("stages", {})
 check([st.get(k, {}).get("resumed") for k in sorted(st)] == [True, True, True, False, False],
       "after a full disk at stage 4, the rerun resumes stages 1-3", str(st))
@@ -229,7 +231,7 @@ def interrupt(args, out_dir, out_name, sig, code, what, ready=None):
     check(not left, f"{what}: no partial output, no temporary file", str(left))
 
 
-mcmc = ["posterior", path("big.csv"), "--priors", "flat", "--engine", "mcmc", "--steps", 5000, "-q"]
+mcmc = ["posterior", path("good.csv"), "--priors", "flat", "--engine", "mcmc", "--steps", 20000, "-q"]
 interrupt([*mcmc, "-o", path("outs", "o.csv")], path("outs"), "o.csv", SIGINT, 130, "Ctrl-C during locus posterior")
 interrupt([*mcmc, "-o", path("outs", "o.fits")], path("outs"), "o.fits", SIGTERM, 143, "SIGTERM during locus posterior (FITS)")
 interrupt(["train", path("labelled.csv"), "-m", path("outs", "m"), "--epochs", 100000, "--patience", 0, "--batch", 16, "-q"],
