@@ -106,7 +106,8 @@ for case, (f, words) in lab.items():
 
 # a training catalogue without the posterior's columns
 p = locus("train", path("good.csv"), "-m", path("outs", "m"), *FAST_TRAIN, expect=3)
-check("bayes_Mr_mean" in p.stderr, "train without bayes_* columns: names the missing column", p.stderr.strip())
+check("bayes_Mr_mean" in p.stderr and "good.csv" in p.stderr, "train without bayes_* columns: names the file and the column",
+      p.stderr.strip())
 # a broken or missing model, a missing prior file
 with open(path("broken.moments.model"), "w") as g:
     g.write("not a model\n")

@@ -67,8 +67,15 @@ inline TrainingSet make_training_set(const io::Catalog& cat, const ColumnMap& ma
                                      std::string_view name = "the catalogue") {
   if (!(validation_fraction > 0 && validation_fraction < 1))
     throw ConfigError("the validation fraction must be in (0, 1), got " + std::to_string(validation_fraction));
-  const auto stars = read_stars(cat, map);
-  const auto sums = read_summaries(cat, prefix);
+  std::vector<bayes::Star> stars;
+  std::vector<bayes::Summary> sums;
+  try {
+    stars = read_stars(cat, map);
+    sums = read_summaries(cat, prefix);
+  } catch (const InputError& e) {  // a missing column: say which file lacks it
+    if (name == "the catalogue") throw;
+    throw InputError(std::string(name) + ": " + e.what());
+  }
   TrainingSet ts;
   ts.rows = cat.rows();
   for (std::size_t i = 0; i < cat.rows(); ++i) {
