@@ -3,9 +3,7 @@
 #include <filesystem>
 #include <memory>
 
-#include <locus/core/interrupt.hpp>
 #include <locus/io/catalog_file.hpp>
-#include <locus/nn/callbacks.hpp>
 #include <locus/pipeline/adapters.hpp>
 #include <locus/pipeline/hybrid_pipeline.hpp>
 #include <locus/pipeline/training_set.hpp>
@@ -46,16 +44,10 @@ void add_train(CLI::App& app, Selected& selected) {
         throw locus::OutputError("cannot write the model '" + pm + "': its directory does not exist");
       const auto cat = locus::io::read_catalog(o->in, read_options(o->common, map));
       const auto ts = locus::pipeline::make_training_set(cat, map, o->prefix, o->validation, o->split_seed, "'" + o->in + "'");
-      const auto& [xt, yt, st] = ts.train;
-      const auto& [xv, yv, sv] = ts.validation;
       const auto& tr = ts.train_rows;
       const auto& va = ts.validation_rows;
-      auto mo = o->training.options();
-      mo.primary.threads = mo.secondary.threads = o->common.threads;
-      locus::nn::MomentsModel model;
-      auto stop = [](const locus::nn::BatchEnd&) { locus::interrupt::check("training"); };
-      if (locus::Progress(1, "", progress(o->common)).enabled()) model.fit(xt, yt, st, xv, yv, sv, mo, stop, locus::nn::ProgressBar());
-      else model.fit(xt, yt, st, xv, yv, sv, mo, stop);
+      const auto model = locus::pipeline::fit_moments(ts.train, ts.validation, o->training.options(), o->common.threads,
+                                                      progress(o->common));
       model.save(pm, sm);
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const auto& h = model.primary_history();

@@ -45,13 +45,14 @@ TEST_CASE("training set: usable rows, a reproducible split and the matrices of t
   cat.column<double>("ug")[3] = missing;                    // incomplete photometry
   cat.column<double>("bayes_FeH_sigma")[5] = missing;       // no sigma
   cat.flag(7, io::status::no_fit);                        // no posterior
+  cat.flag(9, io::status::poor_fit);                      // a posterior no model colour fits
   const auto ts = make_training_set(cat, {}, "bayes_", 0.25, 11);
   CHECK(ts.rows == 400);
-  CHECK(ts.train_rows.size() + ts.validation_rows.size() == 397);
+  CHECK(ts.train_rows.size() + ts.validation_rows.size() == 396);
   CHECK(ts.validation_rows.size() > 60);  // 99 ± 8.6 expected
   CHECK(ts.validation_rows.size() < 140);
   for (auto v : {ts.train_rows, ts.validation_rows})
-    for (auto i : v) CHECK((i != 3 && i != 5 && i != 7));
+    for (auto i : v) CHECK((i != 3 && i != 5 && i != 7 && i != 9));
   REQUIRE(ts.train.rows() == ts.train_rows.size());
   REQUIRE(ts.validation.rows() == ts.validation_rows.size());
   CHECK(ts.train.x.shape(1) == n_network_inputs);

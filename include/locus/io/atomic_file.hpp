@@ -24,7 +24,10 @@ namespace locus::io {
 // without cleaning up (SIGKILL, a crash, a power cut): ".<name>.tmp.<pid>.…" next to target
 // whose <pid> is no running process. The temporary file of a live writer is never touched.
 inline void remove_stale_temporaries(const std::filesystem::path& target) noexcept {
-  const std::string prefix = "." + target.filename().string() + ".tmp.";
+  // appended piece by piece: GCC 12's -Wrestrict misfires on "." + std::string + "..."
+  std::string prefix = ".";
+  prefix += target.filename().string();
+  prefix += ".tmp.";
   std::error_code ec;
   std::filesystem::directory_iterator it(target.has_parent_path() ? target.parent_path() : std::filesystem::path("."), ec);
   for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
@@ -57,8 +60,11 @@ class AtomicFile {
         std::chrono::steady_clock::now().time_since_epoch().count());
     remove_stale_temporaries(target_);
     std::filesystem::path dir = target_.parent_path();
-    temp_ = dir / ("." + target_.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
-                   std::to_string(stamp % 1000000007ull) + "." + std::to_string(counter++));
+    std::string name = ".";
+    name += target_.filename().string();
+    name += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(stamp % 1000000007ull) + "." +
+            std::to_string(counter++);
+    temp_ = dir / name;
   }
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;

@@ -50,6 +50,7 @@
 #include "locus/pipeline/run_record.hpp"
 #include "locus/pipeline/sample_selection.hpp"
 #include "locus/pipeline/streaming.hpp"
+#include "locus/pipeline/training_set.hpp"
 
 namespace locus::pipeline {
 
@@ -422,33 +423,17 @@ class HybridPipeline {
   void train(PipelineResult& res, std::span<const bayes::Star> stars, std::size_t threads) const {
     std::vector<std::size_t> tr, va;
     for (std::size_t k = 0; k < res.selection.rows.size(); ++k) {
-      const auto& s = res.summaries[k];
-      bool ok = s.ok();
-      for (std::size_t p = 0; p < bayes::n_params; ++p) ok = ok && std::isfinite(s.mean[p]) && std::isfinite(s.sigma[p]);
-      if (!ok) continue;
+      if (!labelled(res.summaries[k])) continue;
       if (res.selection.roles[k] == Role::train) tr.push_back(k);
       else if (res.selection.roles[k] == Role::validation) va.push_back(k);
     }
     if (tr.size() < 2 || va.empty())
       throw InputError("pipeline: the posterior fitted only " + std::to_string(tr.size()) + " training and " +
                        std::to_string(va.size()) + " validation stars; training needs at least 2 and 1");
-    auto gather = [&](const std::vector<std::size_t>& idx, Matrix<float>& x, Matrix<float>& y, Matrix<float>& s) {
-      std::vector<bayes::Star> st;
-      std::vector<bayes::Summary> su;
-      for (auto k : idx) st.push_back(stars[k]), su.push_back(res.summaries[k]);
-      x = network_inputs(st), y = summary_means(su), s = summary_sigmas(su);
-    };
-    Matrix<float> xt, yt, st, xv, yv, sv;
-    gather(tr, xt, yt, st);
-    gather(va, xv, yv, sv);
-    nn::MomentsModelOptions mo = o_.training;
-    mo.primary.threads = mo.secondary.threads = threads;
-    auto stop = [](const nn::BatchEnd&) { interrupt::check("training"); };
     const auto t0 = std::chrono::steady_clock::now();
-    if (o_.progress != Progress::Show::never && Progress(1, "", o_.progress).enabled())
-      res.model.fit(xt, yt, st, xv, yv, sv, mo, stop, nn::ProgressBar());
-    else
-      res.model.fit(xt, yt, st, xv, yv, sv, mo, stop);
+    res.model = fit_moments(training_matrices(stars, res.summaries, tr), training_matrices(stars, res.summaries, va),
+                            o_.training, threads, o_.progress);
+    const auto& mo = o_.training;
     res.trained_on = tr.size(), res.validated_on = va.size();
     log("3. train: moments network (" + std::to_string(mo.primary_runs) + " runs, best validation loss " +
         fmt(res.model.primary_history().best_loss, 4) + ", " + std::to_string(res.model.primary_history().epochs()) +

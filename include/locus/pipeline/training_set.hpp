@@ -14,17 +14,24 @@
 #include <locus/bayes/star.hpp>
 #include <locus/bayes/summary.hpp>
 #include <locus/core/errors.hpp>
+#include <locus/core/interrupt.hpp>
+#include <locus/core/progress.hpp>
 #include <locus/core/tensor.hpp>
 #include <locus/io/catalog.hpp>
+#include <locus/io/status.hpp>
+#include <locus/nn/callbacks.hpp>
+#include <locus/nn/moments_model.hpp>
 #include <locus/pipeline/adapters.hpp>
 #include <locus/pipeline/column_map.hpp>
 #include <locus/pipeline/sample_selection.hpp>
 
 namespace locus::pipeline {
 
-// True when a summary can be a network target: fitted, with finite means and sigmas.
+// True when a summary can be a network target: fitted, with finite means and sigmas, and not
+// a poor fit (χ²_min above the posterior's chi2_max: no model colour matches the star, so its
+// posterior is not a label worth learning).
 inline bool labelled(const bayes::Summary& s) {
-  bool ok = s.ok();
+  bool ok = s.ok() && !(s.status & io::status::poor_fit);
   for (std::size_t p = 0; p < bayes::n_params; ++p) ok = ok && std::isfinite(s.mean[p]) && std::isfinite(s.sigma[p]);
   return ok;
 }
@@ -46,11 +53,28 @@ inline TrainingMatrices training_matrices(std::span<const bayes::Star> stars, st
   return {network_inputs(st), summary_means(su), summary_sigmas(su)};
 }
 
+/* Trains paper 000's moments and σ_B networks (nn::MomentsModel) on training and validation
+   matrices, with `threads` (results do not depend on them), a progress bar when `show` allows
+   one, and Ctrl-C answered after the batch in progress (locus::Interrupted). */
+inline nn::MomentsModel fit_moments(const TrainingMatrices& train, const TrainingMatrices& validation,
+                                    nn::MomentsModelOptions options, std::size_t threads,
+                                    Progress::Show show = Progress::Show::never) {
+  options.primary.threads = options.secondary.threads = threads;
+  nn::MomentsModel model;
+  auto stop = [](const nn::BatchEnd&) { interrupt::check("training"); };
+  if (show != Progress::Show::never && Progress(1, "", show).enabled())
+    model.fit(train.x, train.mean, train.sigma, validation.x, validation.mean, validation.sigma, options, stop,
+              nn::ProgressBar());
+  else
+    model.fit(train.x, train.mean, train.sigma, validation.x, validation.mean, validation.sigma, options, stop);
+  return model;
+}
+
 /* TrainingSet
    Specification (make_training_set):
    - Reads the stars (columns of `map`) and the posterior summaries (columns prefix + Mr_mean
      ..., see read_summaries: a missing column is an InputError naming it).
-   - A row is usable when labelled(summary) and network_ready(star) hold.
+   - A row is usable when labelled(summary) and network_ready(star) hold (poor fits are not).
    - Usable row i goes to validation when its random key u(seed, i) ∈ [0, 1) is below
      validation_fraction, else to training; the key depends only on (seed, i), so the split
      does not depend on the catalogue's other rows or their order.
