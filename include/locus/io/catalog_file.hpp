@@ -172,12 +172,7 @@ class CatalogWriter {
  public:
   explicit CatalogWriter(std::filesystem::path path, const CatalogWriteOptions& options = {})
       : path_(std::move(path)), format_(format_of(path_)) {
-    const auto dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
-    std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec))
-      throw OutputError("cannot write '" + path_.string() + "': the directory '" + dir.string() + "' does not exist");
-    if (std::filesystem::is_directory(path_, ec))
-      throw OutputError("cannot write '" + path_.string() + "': it is a directory");
+    check_target(path_);
     if (format_ == CatalogFormat::csv) {
       CsvWriteOptions o;
       o.comments = options.comments;
@@ -192,6 +187,18 @@ class CatalogWriter {
       o.write_status = options.write_status;
       writer_.emplace<FitsWriter>(path_, std::move(o));
     }
+  }
+
+  // What the constructor checks, without creating anything: a known format, an existing
+  // directory, and a path that is not a directory (ConfigError / OutputError).
+  static void check_target(const std::filesystem::path& path) {
+    format_of(path);
+    const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec))
+      throw OutputError("cannot write '" + path.string() + "': the directory '" + dir.string() + "' does not exist");
+    if (std::filesystem::is_directory(path, ec))
+      throw OutputError("cannot write '" + path.string() + "': it is a directory");
   }
 
   const std::filesystem::path& path() const noexcept { return path_; }

@@ -215,7 +215,7 @@ class HybridPipeline {
   PipelineResult run(const CatalogSource& input, const std::filesystem::path& output = {},
                      const std::filesystem::path& record_dir = {}) const {
     PipelineResult res;
-    if (!output.empty()) io::CatalogWriter(output).path();  // fail early on a bad output path (nothing is written)
+    if (!output.empty()) io::CatalogWriter::check_target(output);  // fail early on a bad output path, creating nothing
     std::optional<RunRecord> rec;
     if (!record_dir.empty()) rec.emplace(record_dir);
     const std::size_t threads = o_.threads ? o_.threads : num_threads();
