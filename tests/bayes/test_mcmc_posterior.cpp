@@ -17,11 +17,7 @@ using namespace locus::bayes;
 TEST_CASE("mcmc_posterior: bad stars and a zero prior are flagged with the grid's status bits") {
   const LocusModel model = LocusModel::builtin();
   const Extinction ext;
-  Star star;
-  star.colour = {1.2, 0.45, 0.17, 0.08};
-  star.error = {0.03, 0.02, 0.02, 0.025};
-  star.r = 18.7;
-  star.ar_sfd = 0.2;
+  const Star star = locus::test::sample_star();
   auto bad = star;
   bad.error[2] = 0;
   std::vector<PriorMap> zero(PriorMaps::n_bins, PriorMap{Axis::photod_feh(), Axis::photod_mr(),
@@ -150,11 +146,7 @@ TEST_CASE("summarize(): moments and quantiles equal Chain's (sorting) computatio
   const PriorMaps priors = locus::test::s82_priors();
   const Extinction ext;
   const PhotodModel pm(model, priors, ext);
-  Star star;
-  star.colour = {1.2, 0.45, 0.17, 0.08};
-  star.error = {0.03, 0.02, 0.02, 0.025};
-  star.r = 18.7;
-  star.ar_sfd = 0.2;
+  const Star star = locus::test::sample_star();
   const PhotodTarget target(pm, star);
   locus::Rng rng(4);
   EnsembleSampler<> s(6, 3);

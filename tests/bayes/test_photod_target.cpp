@@ -8,6 +8,7 @@
 
 #include <locus/bayes/photod_target.hpp>
 
+#include "../support/photod_reference.hpp"
 #include "../support/s82.hpp"
 
 using namespace locus::bayes;
@@ -16,11 +17,7 @@ TEST_CASE("PhotodTarget equals the grid density at every node and is -inf outsid
   const LocusModel model = LocusModel::builtin();
   const PriorMaps priors = locus::test::s82_priors();
   const Extinction ext;
-  Star star;
-  star.colour = {1.2, 0.45, 0.17, 0.08};
-  star.error = {0.03, 0.02, 0.02, 0.025};
-  star.r = 18.7;
-  star.ar_sfd = 0.2;
+  const Star star = locus::test::sample_star();
   const auto target = PhotodTarget::for_star(model, priors, ext, star);
   CHECK(target.ar_max() == doctest::Approx(1.3 * 0.2 + 0.1));
   const PriorMap& pm = priors.map(static_cast<std::size_t>(PriorMaps::bin_index(18.7)));
@@ -71,11 +68,7 @@ TEST_CASE("PhotodTarget input checks and start()") {
   const LocusModel model = LocusModel::builtin();
   const PriorMaps priors = locus::test::s82_priors();
   const Extinction ext;
-  Star star;
-  star.colour = {1.2, 0.45, 0.17, 0.08};
-  star.error = {0.03, 0.02, 0.02, 0.025};
-  star.r = 18.7;
-  star.ar_sfd = 0.2;
+  const Star star = locus::test::sample_star();
   auto bad = star;
   bad.error[2] = 0;
   CHECK_THROWS_AS(PhotodTarget::for_star(model, priors, ext, bad), locus::InputError);

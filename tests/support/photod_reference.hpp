@@ -19,6 +19,16 @@ namespace locus::test {
 
 using namespace locus::bayes;
 
+// A main-sequence star of the S82 priors' r bin 9, with photo-D-like errors.
+inline Star sample_star() {
+  Star star;
+  star.colour = {1.2, 0.45, 0.17, 0.08};
+  star.error = {0.03, 0.02, 0.02, 0.025};
+  star.r = 18.7;
+  star.ar_sfd = 0.2;
+  return star;
+}
+
 // A model refined by bilinear interpolation of `m` (rt × finer in t, rf × in [Fe/H]). Its
 // nodes lie on the target's continuous density, so a grid posterior over it is a finer
 // quadrature of that density.

@@ -83,6 +83,19 @@ inline std::string auto_csv_id(const std::filesystem::path& path, char delimiter
 }
 }  // namespace detail
 
+namespace detail {
+// f(alternative) for a reader/writer variant, or `empty` when it holds nothing (monostate).
+template <class R, class V, class F>
+R visit_or(V& v, R empty, F&& f) {
+  return std::visit(
+      [&](auto& x) -> R {
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::monostate>) return empty;
+        else return f(x);
+      },
+      v);
+}
+}  // namespace detail
+
 // CatalogReader
 //
 // Specification: reads a CSV or FITS catalogue (format_of(path)) in chunks. next(chunk, n)
@@ -124,29 +137,14 @@ class CatalogReader {
 
   bool next(Catalog& chunk, std::size_t max_rows) {
     if (max_rows == 0) throw ConfigError("CatalogReader: chunks need at least one row");
-    return std::visit(
-        [&](auto& r) -> bool {
-          if constexpr (std::is_same_v<std::decay_t<decltype(r)>, std::monostate>) return false;
-          else return r.next(chunk, max_rows);
-        },
-        reader_);
+    return detail::visit_or(reader_, false, [&](auto& r) { return r.next(chunk, max_rows); });
   }
   // The whole (remaining) file as one catalogue.
   Catalog read_all() {
-    return std::visit(
-        [&](auto& r) -> Catalog {
-          if constexpr (std::is_same_v<std::decay_t<decltype(r)>, std::monostate>) return Catalog();
-          else return r.read();
-        },
-        reader_);
+    return detail::visit_or(reader_, Catalog(), [](auto& r) { return r.read(); });
   }
   std::size_t rows_read() const {
-    return std::visit(
-        [](const auto& r) -> std::size_t {
-          if constexpr (std::is_same_v<std::decay_t<decltype(r)>, std::monostate>) return 0;
-          else return r.rows_read();
-        },
-        reader_);
+    return detail::visit_or(reader_, std::size_t{0}, [](const auto& r) { return r.rows_read(); });
   }
   double fraction_done() const {
     if (const auto* c = std::get_if<CsvReader>(&reader_))
@@ -203,26 +201,13 @@ class CatalogWriter {
 
   const std::filesystem::path& path() const noexcept { return path_; }
   void write(const Catalog& chunk) {
-    std::visit(
-        [&](auto& w) {
-          if constexpr (!std::is_same_v<std::decay_t<decltype(w)>, std::monostate>) w.write(chunk);
-        },
-        writer_);
+    detail::visit_or(writer_, 0, [&](auto& w) { return w.write(chunk), 0; });
   }
   void commit() {
-    std::visit(
-        [&](auto& w) {
-          if constexpr (!std::is_same_v<std::decay_t<decltype(w)>, std::monostate>) w.commit();
-        },
-        writer_);
+    detail::visit_or(writer_, 0, [](auto& w) { return w.commit(), 0; });
   }
   std::size_t rows_written() const {
-    return std::visit(
-        [](const auto& w) -> std::size_t {
-          if constexpr (std::is_same_v<std::decay_t<decltype(w)>, std::monostate>) return 0;
-          else return w.rows_written();
-        },
-        writer_);
+    return detail::visit_or(writer_, std::size_t{0}, [](const auto& w) { return w.rows_written(); });
   }
 
  private:
