@@ -28,7 +28,7 @@ void add_pipeline(CLI::App& app, Selected& selected) {
     TrainingFlags training;
     std::string in, out, run_dir = "locus-run", sampling = "random";
     bool no_record = false, restart = false;
-    std::size_t train = 10000, check = 2000, block_rows = 1 << 16, eval_max_rows = 2000000;
+    std::size_t train = 10000, check = 2000, block_rows = 1 << 16, eval_max_rows = 200000;
     double validation = 0.25, stratum_width = 1.0;
     std::uint64_t sample_seed = 1;
   };
