@@ -137,8 +137,8 @@ void add_pipeline(CLI::App& app, Selected& selected) {
         const double hybrid = res.seconds("2-posterior") + res.seconds("3-train") + res.seconds("4-predict");
         j["route"] = {{"bayes_all_seconds_estimate", all_bayes}, {"hybrid_seconds", hybrid},
                       {"faster", all_bayes < hybrid ? "posterior" : "pipeline"}};
-        t += format("\nRoute: the posterior costs %.1f µs/star here, so Bayes on all %zu stars would take about %.1f s; "
-                    "this hybrid run took %.1f s (posterior on the sample, training, prediction).\n",
+        t += format("\nRoute: the posterior costs %.1f µs/star here, so Bayes on all %zu stars would take about %.2g s; "
+                    "this hybrid run took %.2g s (posterior on the sample, training, prediction).\n",
                     res.posterior_us_per_star, res.rows, all_bayes, hybrid);
         t += all_bayes < hybrid
                  ? "For a catalogue of this size `locus posterior` on every star is faster, and exact.\n"
