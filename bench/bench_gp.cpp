@@ -1,105 +1,216 @@
-// GP suggest step: fit a GaussianProcess (hyperparameters by maximum likelihood) on 100
-// observations in a 21-dimensional unit cube, then score 5,000 candidates by expected
-// improvement. This is the work of one Bayesian-optimisation suggestion in paper 000's
-// architecture space (21 parameters). bench/gp_vs_sklearn.py runs it next to scikit-learn.
+// The Bayesian-optimisation suggest step, as a user calls it: BayesianOptimizer::suggest()
+// end to end (GP fit, candidate generation and encoding, acquisition, local search, decoding),
+// after `--n` observations, on paper 000's architecture space (21 parameters, one-hot encoded
+// in 131 dimensions) and on a plain space of 21 floats.
 //
-// usage: bench_gp [--n 100] [--d 21] [--candidates 5000] [--repeats 15] [--restarts 3]
-//                 [--threads 1] [--data file.json]
-// Prints one JSON line: median and best seconds of fit, acquisition and total.
+// Each timed step is suggest() followed by observe() of a synthetic loss, so the run is the
+// loop a user writes; the observation count grows from n to n + repeats - 1. One step is run
+// untimed first (it allocates the buffers that later steps reuse); its time and page faults
+// are reported apart as "first_step". Page faults are getrusage(RUSAGE_SELF) minor faults.
+// The process uses glibc's malloc with its default settings (no MALLOC_* / GLIBC_TUNABLES).
+//
+// usage: bench_gp [--space paper|float|both] [--n 100] [--repeats 15] [--threads 1] [--seed 7]
+//                 [--batch 1] [--dump-data file.json]
+//        bench_gp --data file.json [--repeats 15] [--threads 1] [--restarts 3]
+// The first form prints one JSON line per space with the median and best suggest() times,
+// the page faults per step and the hashes of the suggestions (the same for a given seed).
+// --dump-data writes the last step's encoded observations, standardised losses and as many
+// encoded candidates as suggest() scores (random points of the space) for bench/gp_vs_sklearn.py.
+// The second form times the GP part alone on such data: GaussianProcess::optimize on (X, y)
+// plus expected improvement over Xs, the work scikit-learn is timed on.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
+#include <sys/resource.h>
 #include <locus/tune/bayes_opt.hpp>
 #include <nlohmann/json.hpp>
 
 using namespace locus;
 using namespace locus::tune;
 
-int main(int argc, char** argv) {
-  std::size_t n = 100, d = 21, m = 5000, repeats = 15, restarts = 3, threads = 1;
-  std::string data;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i];
-    const auto v = std::strtoull(argv[i + 1], nullptr, 10);
-    if (a == "--n") n = v;
-    else if (a == "--d") d = v;
-    else if (a == "--candidates") m = v;
-    else if (a == "--repeats") repeats = v;
-    else if (a == "--restarts") restarts = v;
-    else if (a == "--threads") threads = v;
-    else if (a == "--data") data = argv[i + 1];
-    else {
-      std::cerr << "unknown option " << a << "\n";
-      return 2;
-    }
-  }
-  std::vector<double> x, y, xs;
-  if (!data.empty()) {  // the same data as the Python peer
-    std::ifstream in(data);
-    const auto j = nlohmann::json::parse(in);
-    for (const auto& row : j.at("X")) for (double v : row) x.push_back(v);
-    for (const auto& row : j.at("Xs")) for (double v : row) xs.push_back(v);
-    y = j.at("y").get<std::vector<double>>();
-    n = y.size();
-    d = j.at("X").at(0).size();
-    m = xs.size() / d;
-  } else {
-    Rng rng(1);
-    x.resize(n * d);
-    xs.resize(m * d);
-    y.resize(n);
-    for (auto& v : x) v = rng.uniform();
-    for (auto& v : xs) v = rng.uniform();
-    for (std::size_t i = 0; i < n; ++i) {
-      double s = 0;
-      for (std::size_t k = 0; k < d; ++k) s += std::sin(3 * x[i * d + k] + static_cast<double>(k)) / static_cast<double>(k + 1);
-      y[i] = s + 0.01 * rng.normal();
-    }
-  }
-  // standardise as BayesianOptimizer does
-  double mu = 0, sd = 0;
-  for (double v : y) mu += v;
-  mu /= static_cast<double>(n);
-  for (double v : y) sd += (v - mu) * (v - mu);
-  sd = std::sqrt(sd / static_cast<double>(n));
-  for (double& v : y) v = (v - mu) / sd;
-  const double best = *std::min_element(y.begin(), y.end());
+namespace {
 
+long minor_faults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+SearchSpace float_space(std::size_t d) {
+  SearchSpace s;
+  for (std::size_t k = 0; k < d; ++k) s.add_float("x" + std::to_string(k), 0.0, 1.0);
+  return s;
+}
+
+// A smooth synthetic loss with a unique minimum; no training, so the step is timed alone.
+double synthetic_loss(const SearchSpace& space, const Configuration& c) {
+  const auto u = space.to_unit(c);
+  double s = 0;
+  for (std::size_t k = 0; k < u.size(); ++k) s += std::sin(3 * u[k] + static_cast<double>(k)) / static_cast<double>(k + 1);
+  return s;
+}
+
+struct Options {
+  std::size_t n = 100, repeats = 15, threads = 1, batch = 1, restarts = 3;
+  std::uint64_t seed = 7;
+  std::string space = "both", data, dump;
+};
+
+nlohmann::json bench_suggest(const std::string& name, const SearchSpace& space, const Options& o) {
+  BayesOptOptions bo;
+  bo.seed = o.seed;
+  bo.threads = o.threads;
+  bo.gp.threads = o.threads;
+  bo.gp.restarts = o.restarts;
+  bo.progress = Progress::Show::never;
+  BayesianOptimizer<> opt(space, bo);
+  Rng rng(o.seed + 1);
+  for (std::size_t i = 0; i < o.n; ++i) {  // the history: random configurations
+    const Configuration c = space.sample(rng);
+    opt.observe(c, synthetic_loss(space, c));
+  }
+  std::vector<double> times;
+  std::vector<double> faults;
+  nlohmann::json hashes = nlohmann::json::array();
+  double first_s = 0;
+  long first_faults = 0;
+  for (std::size_t r = 0; r <= o.repeats; ++r) {
+    const long f0 = minor_faults();
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::vector<Configuration> cs = opt.suggest(o.batch);
+    const double t = seconds_since(t0);
+    const long f = minor_faults() - f0;
+    for (const auto& c : cs) {
+      hashes.push_back(hash_hex(c.hash()));
+      opt.observe(c, synthetic_loss(space, c));
+    }
+    if (r == 0) {
+      first_s = t;
+      first_faults = f;
+    } else {
+      times.push_back(t);
+      faults.push_back(static_cast<double>(f));
+    }
+  }
+  if (!o.dump.empty()) {
+    // What the GP sees at the last step, and a candidate set of the size suggest() scores.
+    const std::size_t D = space.encoded_dim(), n = opt.observations().size();
+    nlohmann::json X = nlohmann::json::array(), y = nlohmann::json::array(), Xs = nlohmann::json::array();
+    double mu = 0, sd = 0;
+    for (const auto& t : opt.observations()) mu += t.loss;
+    mu /= static_cast<double>(n);
+    for (const auto& t : opt.observations()) sd += (t.loss - mu) * (t.loss - mu);
+    sd = std::sqrt(sd / static_cast<double>(n));
+    for (const auto& t : opt.observations()) {
+      X.push_back(space.encode(t.config));
+      y.push_back((t.loss - mu) / sd);
+    }
+    const std::size_t m = bo.candidates + bo.local_candidates + bo.local_starts * bo.local_rounds * bo.local_batch;
+    std::vector<double> u(space.size()), row(D);
+    Rng crng(o.seed + 2);
+    for (std::size_t i = 0; i < m; ++i) {
+      for (auto& v : u) v = crng.uniform();
+      space.encode_units(u.data(), 1, row.data());
+      Xs.push_back(row);
+    }
+    std::ofstream(o.dump) << nlohmann::json{{"X", X}, {"y", y}, {"Xs", Xs}}.dump();
+  }
+  return {{"space", name}, {"parameters", space.size()}, {"encoded_dim", space.encoded_dim()},
+          {"observations", o.n}, {"batch", o.batch}, {"threads", o.threads}, {"restarts", o.restarts},
+          {"steps", o.repeats}, {"suggest_s", median(times)},
+          {"suggest_best_s", times.empty() ? 0.0 : *std::min_element(times.begin(), times.end())},
+          {"faults_per_step", median(faults)}, {"first_step_s", first_s}, {"first_step_faults", first_faults},
+          {"scored_per_step", bo.candidates + bo.local_candidates + bo.local_starts * bo.local_rounds * bo.local_batch},
+          {"suggestions", hashes}};
+}
+
+// GaussianProcess::optimize + expected improvement over Xs, on data from --dump-data.
+nlohmann::json bench_gp_only(const Options& o) {
+  std::ifstream in(o.data);
+  if (!in) throw InputError("cannot read " + o.data);
+  const auto j = nlohmann::json::parse(in);
+  std::vector<double> x, y, xs;
+  for (const auto& row : j.at("X"))
+    for (double v : row) x.push_back(v);
+  for (const auto& row : j.at("Xs"))
+    for (double v : row) xs.push_back(v);
+  y = j.at("y").get<std::vector<double>>();
+  const std::size_t n = y.size(), d = j.at("X").at(0).size(), m = xs.size() / d;
+  const double best = *std::min_element(y.begin(), y.end());
   GpFitOptions opt;
-  opt.restarts = restarts;
-  opt.threads = threads;
-  std::vector<double> fit_t, acq_t, tot_t;
-  double lml = 0, checksum = 0;
-  std::vector<double> mean(m), sigma(m), score(m);
-  for (std::size_t r = 0; r < repeats; ++r) {
+  opt.restarts = o.restarts;
+  opt.threads = o.threads;
+  std::vector<double> fit_t, acq_t, tot_t, mean(m), sigma(m), score(m);
+  double lml = 0;
+  for (std::size_t r = 0; r <= o.repeats; ++r) {  // r = 0 warms up
     const auto t0 = std::chrono::steady_clock::now();
     GaussianProcess gp;
     Rng rng(100 + r);
     lml = gp.optimize(x.data(), n, d, y.data(), rng, opt);
-    const auto t1 = std::chrono::steady_clock::now();
-    gp.predict(xs.data(), m, mean.data(), sigma.data(), threads);
+    const double tf = seconds_since(t0);
+    gp.predict(xs.data(), m, mean.data(), sigma.data(), o.threads);
     const ExpectedImprovement ei;
     for (std::size_t i = 0; i < m; ++i) score[i] = ei(mean[i], sigma[i], best);
-    const auto arg = std::max_element(score.begin(), score.end()) - score.begin();
-    const auto t2 = std::chrono::steady_clock::now();
-    checksum += static_cast<double>(arg);
-    fit_t.push_back(std::chrono::duration<double>(t1 - t0).count());
-    acq_t.push_back(std::chrono::duration<double>(t2 - t1).count());
-    tot_t.push_back(std::chrono::duration<double>(t2 - t0).count());
+    volatile auto arg = std::max_element(score.begin(), score.end()) - score.begin();
+    (void)arg;
+    const double tt = seconds_since(t0);
+    if (r == 0) continue;
+    fit_t.push_back(tf);
+    acq_t.push_back(tt - tf);
+    tot_t.push_back(tt);
   }
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
-  nlohmann::json out = {{"n", n}, {"d", d}, {"candidates", m}, {"restarts", restarts}, {"threads", threads},
-                        {"fit_s", median(fit_t)}, {"acquisition_s", median(acq_t)}, {"total_s", median(tot_t)},
-                        {"total_best_s", *std::min_element(tot_t.begin(), tot_t.end())}, {"lml", lml},
-                        {"checksum", checksum}};
-  std::cout << out.dump() << std::endl;
+  return {{"n", n}, {"d", d}, {"candidates", m}, {"restarts", o.restarts}, {"threads", o.threads},
+          {"fit_s", median(fit_t)}, {"acquisition_s", median(acq_t)}, {"total_s", median(tot_t)},
+          {"total_best_s", *std::min_element(tot_t.begin(), tot_t.end())}, {"lml", lml}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; i += 2) {
+    const std::string a = argv[i];
+    if (i + 1 >= argc) {
+      std::cerr << "bench_gp: " << a << " needs a value\n";
+      return 2;
+    }
+    const std::string v = argv[i + 1];
+    if (a == "--n") o.n = std::stoull(v);
+    else if (a == "--repeats") o.repeats = std::stoull(v);
+    else if (a == "--threads") o.threads = std::stoull(v);
+    else if (a == "--batch") o.batch = std::stoull(v);
+    else if (a == "--restarts") o.restarts = std::stoull(v);
+    else if (a == "--seed") o.seed = std::stoull(v);
+    else if (a == "--space") o.space = v;
+    else if (a == "--data") o.data = v;
+    else if (a == "--dump-data") o.dump = v;
+    else {
+      std::cerr << "bench_gp: unknown option " << a << "\n";
+      return 2;
+    }
+  }
+  if (o.repeats == 0) o.repeats = 1;
+  if (!o.data.empty()) {
+    std::cout << bench_gp_only(o).dump() << std::endl;
+    return 0;
+  }
+  if (o.space != "paper" && o.space != "float" && o.space != "both") {
+    std::cerr << "bench_gp: --space must be paper, float or both\n";
+    return 2;
+  }
+  if (o.space != "float") std::cout << bench_suggest("paper000", architecture_space(), o).dump() << std::endl;
+  if (o.space != "paper") std::cout << bench_suggest("float21", float_space(21), o).dump() << std::endl;
   return 0;
 }

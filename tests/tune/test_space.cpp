@@ -77,6 +77,34 @@ TEST_CASE("encoding: one-hot categoricals, inactive parameters are zero, decode 
   CHECK(dist(b, g) == dist(a, g));
 }
 
+TEST_CASE("encode_units is encode(from_unit(u)) without building configurations") {
+  SearchSpace mixed;
+  mixed.add_int("layers", 1, 4)
+      .add_categorical("optimizer", {"adam", "sgd", "adamw"})
+      .add_float("lr", 1e-4, 1e-1, Scale::log)
+      .add_int("batch", 16, 1024, Scale::log)
+      .add_float("momentum", 0.0, 0.99, Scale::linear, Condition::one_of("optimizer", {"sgd"}))
+      .add_float("weight_decay", 1e-6, 1e-2, Scale::log, Condition::one_of("optimizer", {"adamw", "sgd"}))
+      .add_int("units_3", 1, 64, Scale::linear, Condition::at_least("layers", 3))
+      .add_categorical("act_3", {"relu", "tanh"}, Condition::at_least("layers", 3))
+      .add_categorical("norm_3", {"none", "layer", "batch"}, Condition::one_of("act_3", {"tanh"}));
+  for (const SearchSpace& space : {mixed, architecture_space()}) {
+    const std::size_t p = space.size(), D = space.encoded_dim(), n = 400;
+    Rng rng(9);
+    std::vector<double> u(n * p), fast(n * D);
+    for (std::size_t i = 0; i < n * p; ++i) {
+      u[i] = rng.uniform();
+      if (i % 37 == 0) u[i] = 0.0;  // the edges
+      if (i % 41 == 0) u[i] = 1.0 - 1e-12;
+    }
+    space.encode_units(u.data(), n, fast.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto want = space.encode(space.from_unit(std::span<const double>(u.data() + i * p, p)));
+      for (std::size_t k = 0; k < D; ++k) REQUIRE(fast[i * D + k] == want[k]);  // exactly
+    }
+  }
+}
+
 TEST_CASE("log scales sample log-uniformly; integers uniformly") {
   SearchSpace s;
   s.add_float("lr", 1e-4, 1e-1, Scale::log).add_int("batch", 16, 1023, Scale::log).add_int("k", 1, 5);

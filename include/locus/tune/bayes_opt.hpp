@@ -28,6 +28,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <unordered_set>
@@ -126,12 +127,13 @@ class BayesianOptimizer {
       const std::size_t step = observed_.size() + pending_.size();
       Rng rng = Rng(options_.seed).split(step);
       Configuration c;
-      if (step < design_.size() && !seen(design_[step].hash()))
+      if (step < design_.size() && !seen(design_hash_[step]))
         c = design_[step];
       else if (observed_.size() < 2)
         c = random_unseen(rng);
       else
         c = model_suggestion(rng, !hyper_fitted), hyper_fitted = true;
+      pending_hash_.push_back(c.hash());
       pending_.push_back(c);
       out.push_back(std::move(c));
     }
@@ -142,11 +144,13 @@ class BayesianOptimizer {
   // +inf in the history and enters the GP as the worst observed loss.
   void observe(const Configuration& c, double loss, double seconds = 0) {
     const auto h = c.hash();
-    for (auto it = pending_.begin(); it != pending_.end(); ++it)
-      if (it->hash() == h) {
-        pending_.erase(it);
+    for (std::size_t i = 0; i < pending_.size(); ++i)
+      if (pending_hash_[i] == h) {
+        pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+        pending_hash_.erase(pending_hash_.begin() + static_cast<std::ptrdiff_t>(i));
         break;
       }
+    observed_hash_.push_back(h);
     observed_.push_back({.trial = observed_.size(),
                          .config = c,
                          .loss = std::isnan(loss) ? std::numeric_limits<double>::infinity() : loss,
@@ -214,11 +218,8 @@ class BayesianOptimizer {
 
  private:
   bool seen(std::uint64_t h) const {
-    for (const auto& o : observed_)
-      if (o.config.hash() == h) return true;
-    for (const auto& p : pending_)
-      if (p.hash() == h) return true;
-    return false;
+    return std::find(observed_hash_.begin(), observed_hash_.end(), h) != observed_hash_.end() ||
+           std::find(pending_hash_.begin(), pending_hash_.end(), h) != pending_hash_.end();
   }
   Configuration random_unseen(Rng& rng) const {
     Configuration c = space_.sample(rng);
@@ -245,15 +246,23 @@ class BayesianOptimizer {
     std::unordered_set<std::uint64_t> hashes;
     for (std::size_t i = 0; i < n; ++i) {
       Configuration c = space_.from_unit(u[i]);
-      if (hashes.insert(c.hash()).second) design_.push_back(std::move(c));
+      const auto h = c.hash();
+      if (hashes.insert(h).second) {
+        design_hash_.push_back(h);
+        design_.push_back(std::move(c));
+      }
     }
   }
 
   // Fits the GP to observations (+ lies for pending ones) and maximises the acquisition.
+  // Candidates live in unit coordinates (rows of cand_u_) and are encoded straight into a
+  // matrix; a Configuration is built only for those whose hash is needed (local-search starts,
+  // accepted moves). Buffers are members, so a step reuses the previous step's memory.
   Configuration model_suggestion(Rng& rng, bool refit_hyperparameters) {
-    const std::size_t D = space_.encoded_dim();
+    const std::size_t D = space_.encoded_dim(), P = space_.size();
     // Standardised losses; infinite ones become the worst finite loss.
-    std::vector<double> y;
+    std::vector<double>& y = y_;
+    y.clear();
     double worst = -std::numeric_limits<double>::infinity();
     for (const auto& o : observed_)
       if (std::isfinite(o.loss)) worst = std::max(worst, o.loss);
@@ -268,8 +277,13 @@ class BayesianOptimizer {
     for (double& v : y) v = (v - mu) / sd;
     const double best = *std::min_element(y.begin(), y.end());
 
-    std::vector<double> x(observed_.size() * D);
-    for (std::size_t i = 0; i < observed_.size(); ++i) space_.encode(observed_[i].config, x.data() + i * D);
+    // Encoded observations, cached: an observation's encoding never changes.
+    for (std::size_t i = observed_x_.size() / D; i < observed_.size(); ++i) {
+      observed_x_.resize((i + 1) * D);
+      space_.encode(observed_[i].config, observed_x_.data() + i * D);
+    }
+    std::vector<double>& x = x_;
+    x.assign(observed_x_.begin(), observed_x_.end());
     if (refit_hyperparameters || !gp_.fitted()) {
       Rng gp_rng = rng.split(1);
       gp_.optimize(x.data(), observed_.size(), D, y.data(), gp_rng, options_.gp);
@@ -288,50 +302,63 @@ class BayesianOptimizer {
       gp_.fit(x.data(), y.size(), D, y.data());
     }
 
-    // Candidates: random configurations, and perturbations of the best observed ones.
-    std::vector<Configuration> cand;
-    cand.reserve(options_.candidates + options_.local_candidates);
+    // Candidates: random points, and perturbations of the best observed configurations.
+    const std::size_t n_cand = options_.candidates + (observed_.empty() ? 0 : options_.local_candidates);
+    cand_u_.resize(n_cand * P);
     Rng crng = rng.split(2);
-    for (std::size_t i = 0; i < options_.candidates; ++i) cand.push_back(space_.sample(crng));
+    for (std::size_t i = 0; i < options_.candidates; ++i)
+      for (std::size_t k = 0; k < P; ++k) cand_u_[i * P + k] = crng.uniform();  // as SearchSpace::sample
     std::vector<std::size_t> order(observed_.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return loss_less(observed_[a].loss, observed_[b].loss); });
     const std::size_t top = std::min<std::size_t>(3, order.size());
-    for (std::size_t i = 0; i < options_.local_candidates && top > 0; ++i) {
-      const auto& base = observed_[order[i % top]].config;
+    std::vector<std::vector<double>> base(top);
+    for (std::size_t t = 0; t < top; ++t) base[t] = space_.to_unit(observed_[order[t]].config);
+    for (std::size_t i = 0; i < n_cand - options_.candidates; ++i) {
       const double step = (i / top) % 2 == 0 ? 0.02 : 0.1;
-      cand.push_back(perturb(base, step, crng));
+      perturb(base[i % top], step, crng, cand_u_.data() + (options_.candidates + i) * P);
     }
-    std::vector<double> score = score_all(cand, best);
+    score_all(cand_u_.data(), n_cand, best, score_);
     // Local refinement of the best distinct unseen candidates.
-    std::vector<std::size_t> idx(cand.size());
+    std::vector<std::size_t> idx(n_cand);
     for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-    std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+    std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return score_[a] > score_[b]; });
     std::vector<Configuration> starts;
+    std::vector<std::vector<double>> start_u;  // to_unit of each start: where its moves begin
     std::vector<double> start_scores;
     std::unordered_set<std::uint64_t> used;
     for (std::size_t i : idx) {
       if (starts.size() >= options_.local_starts) break;
-      const auto h = cand[i].hash();
+      Configuration c = candidate(cand_u_.data() + i * P);
+      const auto h = c.hash();
       if (seen(h) || !used.insert(h).second) continue;
-      starts.push_back(cand[i]);
-      start_scores.push_back(score[i]);
+      start_u.push_back(space_.to_unit(c));
+      starts.push_back(std::move(c));
+      start_scores.push_back(score_[i]);
     }
     if (starts.empty()) return random_unseen(rng);
     Rng lrng = rng.split(3);
     std::size_t best_start = 0;
+    const std::size_t B = options_.local_batch;
+    prop_u_.resize(B * P);
     for (std::size_t s = 0; s < starts.size(); ++s) {
       double step = options_.local_step;
       for (std::size_t round = 0; round < options_.local_rounds; ++round) {
-        std::vector<Configuration> props;
-        for (std::size_t b = 0; b < options_.local_batch; ++b) props.push_back(perturb(starts[s], step, lrng));
-        const auto ps = score_all(props, best);
-        std::size_t arg = props.size();
-        for (std::size_t b = 0; b < props.size(); ++b)
-          if (ps[b] > start_scores[s] && (arg == props.size() || ps[b] > ps[arg]) && !seen(props[b].hash())) arg = b;
-        if (arg < props.size()) {
-          starts[s] = props[arg];
-          start_scores[s] = ps[arg];
+        for (std::size_t b = 0; b < B; ++b) perturb(start_u[s], step, lrng, prop_u_.data() + b * P);
+        score_all(prop_u_.data(), B, best, prop_score_);
+        std::size_t arg = B;
+        std::optional<Configuration> accepted;
+        for (std::size_t b = 0; b < B; ++b) {
+          if (!(prop_score_[b] > start_scores[s] && (arg == B || prop_score_[b] > prop_score_[arg]))) continue;
+          Configuration c = candidate(prop_u_.data() + b * P);
+          if (seen(c.hash())) continue;
+          arg = b;
+          accepted = std::move(c);
+        }
+        if (accepted) {
+          start_u[s] = space_.to_unit(*accepted);
+          starts[s] = std::move(*accepted);
+          start_scores[s] = prop_score_[arg];
         } else {
           step *= 0.5;
         }
@@ -341,29 +368,33 @@ class BayesianOptimizer {
     return starts[best_start];
   }
 
-  // A configuration near c: numeric unit coordinates move by N(0, step²); each categorical
-  // (and the rest of the vector, on average one coordinate) is redrawn with probability 1/p.
-  Configuration perturb(const Configuration& c, double step, Rng& rng) const {
-    std::vector<double> u = space_.to_unit(c);
-    const double p_redraw = 1.0 / static_cast<double>(u.size());
-    for (std::size_t k = 0; k < u.size(); ++k) {
-      const auto& par = space_.parameters()[k];
-      if (par.kind == Kind::categorical) {
-        if (rng.uniform() < p_redraw) u[k] = rng.uniform();
+  Configuration candidate(const double* u) const { return space_.from_unit(std::span<const double>(u, space_.size())); }
+
+  // A point near unit coordinates u0 (to_unit of a configuration), written to out: numeric
+  // coordinates move by N(0, step²); each categorical (and the rest of the vector, on average
+  // one coordinate) is redrawn with probability 1/p.
+  void perturb(const std::vector<double>& u0, double step, Rng& rng, double* out) const {
+    const double p_redraw = 1.0 / static_cast<double>(u0.size());
+    for (std::size_t k = 0; k < u0.size(); ++k) {
+      out[k] = u0[k];
+      if (space_.parameters()[k].kind == Kind::categorical) {
+        if (rng.uniform() < p_redraw) out[k] = rng.uniform();
       } else {
-        u[k] = std::clamp(u[k] + step * rng.normal(), 0.0, 1.0 - 1e-12);
+        out[k] = std::clamp(u0[k] + step * rng.normal(), 0.0, 1.0 - 1e-12);
       }
     }
-    return space_.from_unit(u);
   }
 
-  std::vector<double> score_all(const std::vector<Configuration>& cs, double best) const {
+  // Acquisition of n points given by unit coordinates (rows of u).
+  void score_all(const double* u, std::size_t n, double best, std::vector<double>& score) {
     const std::size_t D = space_.encoded_dim();
-    std::vector<double> x(cs.size() * D), mean(cs.size()), sigma(cs.size()), score(cs.size());
-    for (std::size_t i = 0; i < cs.size(); ++i) space_.encode(cs[i], x.data() + i * D);
-    gp_.predict(x.data(), cs.size(), mean.data(), sigma.data(), options_.threads);
-    for (std::size_t i = 0; i < cs.size(); ++i) score[i] = acq_(mean[i], sigma[i], best);
-    return score;
+    score_x_.resize(n * D);
+    mean_.resize(n);
+    sigma_.resize(n);
+    score.resize(n);
+    space_.encode_units(u, n, score_x_.data());
+    gp_.predict(score_x_.data(), n, mean_.data(), sigma_.data(), options_.threads);
+    for (std::size_t i = 0; i < n; ++i) score[i] = acq_(mean_[i], sigma_[i], best);
   }
 
   SearchSpace space_;
@@ -373,6 +404,9 @@ class BayesianOptimizer {
   std::vector<Configuration> design_;
   std::vector<TrialResult> observed_;
   std::vector<Configuration> pending_;
+  std::vector<std::uint64_t> observed_hash_, pending_hash_, design_hash_;  // hash() of each, cached
+  // Work buffers of model_suggestion, kept between steps so a step does not fault in fresh pages.
+  std::vector<double> observed_x_, x_, y_, cand_u_, prop_u_, score_x_, mean_, sigma_, score_, prop_score_;
 };
 
 }  // namespace locus::tune

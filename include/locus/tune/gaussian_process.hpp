@@ -33,6 +33,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <numeric>
 #include <span>
@@ -95,20 +96,198 @@ inline void matern52(double* r2, std::size_t count, double sf2, double* deriv = 
   }
 }
 
-// Pairwise data of a training set, independent of the hyperparameters.
+// Rows of 0/1 doubles for every W-bit pattern: row b holds bit k of b in lane k. A binary
+// column's W lanes come from this table, so they enter the same fma as a stored column would.
+inline const double* bit_rows() {
+  constexpr std::size_t W = linalg::lanes;
+  struct Rows {
+    alignas(64) double r[(std::size_t{1} << W) * W];  // rows on cache-line boundaries: no split loads
+    Rows() {
+      for (std::size_t b = 0; b < (std::size_t{1} << W); ++b)
+        for (std::size_t k = 0; k < W; ++k) r[b * W + k] = static_cast<double>((b >> k) & 1u);
+    }
+  };
+  static const Rows rows;
+  return rows.r;
+}
+
+// acc + a on the lanes whose bit is set in `pattern`: fma(a, (0/1 lanes of pattern), acc)
+// exactly (a 0 lane adds +0, and acc is never -0), with one masked add on AVX-512 and a
+// row of bit_rows() elsewhere.
+inline linalg::batch add_where(linalg::batch acc, linalg::batch a, unsigned pattern) {
+#if defined(__AVX512F__)
+  if constexpr (linalg::lanes == 8)
+    return linalg::batch(_mm512_mask_add_pd(acc, static_cast<__mmask8>(pattern), acc, a));
+  else
+#endif
+    return xsimd::fma(a, linalg::batch::load_aligned(bit_rows() + pattern * linalg::lanes), acc);
+}
+
+// Pairwise data of a training set, independent of the hyperparameters: the squared
+// differences (x_ik - x_jk)² of every pair p = (i > j), in column order. A dimension whose
+// squared differences are all 0 or 1 (a one-hot coordinate, an inactive or constant input) is
+// stored as one bit per pair; the others as doubles. One-hot encodings are mostly such
+// columns (paper 000's space: 120 of 131), so the likelihood's passes over the pairs read a
+// few hundred kB instead of megabytes; the arithmetic, and so every result, is the same as
+// with all columns stored as doubles. build() reuses the storage of an earlier call.
 struct GpPairs {
-  std::size_t n = 0, d = 0;
-  std::vector<double> d2;  // pair p = (i<j) in column order: d2[k*P + p] = (x_ik - x_jk)², P = n(n-1)/2
+  std::size_t n = 0, d = 0, pairs = 0, groups = 0;  // groups: ceil(pairs / lanes)
+  std::vector<char> binary;      // per dimension
+  std::vector<std::size_t> col;  // per dimension: its column in d2 or in bits
+  std::vector<double> d2;        // dense column c: d2[c*pairs + p]
+  std::vector<std::uint8_t> bits;  // binary column c: bit p%W of bits[c*groups + p/W]
+  std::vector<const double*> dense_of;       // per dimension: its d2 column, or nullptr
+  std::vector<const std::uint8_t*> bits_of;  // per dimension: its bit column, or nullptr
+  std::vector<std::uint64_t> value_bits, stream;  // scratch of build()
   GpPairs() = default;
-  GpPairs(const double* x, std::size_t n_, std::size_t d_) : n(n_), d(d_), d2(n_ * (n_ - 1) / 2 * d_) {
-    const std::size_t P = n * (n - 1) / 2;
-    std::size_t p = 0;
-    for (std::size_t j = 0; j < n; ++j)
-      for (std::size_t i = j + 1; i < n; ++i, ++p)
-        for (std::size_t k = 0; k < d; ++k) {
-          const double diff = x[i * d + k] - x[j * d + k];
-          d2[k * P + p] = diff * diff;
+  GpPairs(const double* x, std::size_t n_, std::size_t d_, bool bit_columns = true) { build(x, n_, d_, bit_columns); }
+
+  // bit_columns = false stores every column as doubles (the tests compare the two forms).
+  void build(const double* x, std::size_t n_, std::size_t d_, bool bit_columns = true) {
+    constexpr std::size_t W = linalg::lanes;
+    static_assert(W <= 8, "a group of lanes must fit one byte");
+    n = n_, d = d_, pairs = n * (n - 1) / 2;
+    groups = (pairs + W - 1) / W;
+    binary.assign(d, 0);
+    col.assign(d, 0);
+    std::size_t dense = 0, nbin = 0;
+    for (std::size_t k = 0; k < d; ++k) {
+      // binary: at most two distinct values, one apart
+      double a = x[k], b = a;
+      bool ok = true;
+      for (std::size_t i = 1; i < n && ok; ++i) {
+        const double v = x[i * d + k];
+        if (v == a || v == b) continue;
+        if (a == b) b = v;
+        else ok = false;
+      }
+      ok = ok && bit_columns && (a == b || (a - b) * (a - b) == 1.0);
+      binary[k] = ok;
+      col[k] = ok ? nbin++ : dense++;
+    }
+    d2.resize(dense * pairs);
+    bits.assign(nbin * groups, 0);
+    for (std::size_t k = 0; k < d; ++k) {
+      std::size_t p = 0;
+      if (binary[k]) {
+        // Bit i of `value`: x_ik differs from x_0k. Pair (i, j) differs where value_i != value_j:
+        // for each j, the bits of value after j (flipped if value_j is set), appended 64 at a
+        // time to the stream of all pairs in order.
+        value_bits.assign((n + 63) / 64 + 1, 0);
+        for (std::size_t i = 0; i < n; ++i)
+          if (x[i * d + k] != x[k]) value_bits[i / 64] |= std::uint64_t{1} << (i % 64);
+        stream.assign((pairs + 63) / 64 + 1, 0);
+        auto bits_from = [&](std::size_t s) {  // 64 bits of value_bits from bit s
+          const std::size_t w = s / 64, o = s % 64;
+          return o == 0 ? value_bits[w] : value_bits[w] >> o | value_bits[w + 1] << (64 - o);
+        };
+        for (std::size_t j = 0; j < n; ++j) {
+          const std::size_t len = n - j - 1;
+          const std::uint64_t flip = (value_bits[j / 64] >> (j % 64) & 1u) ? ~std::uint64_t{0} : 0;
+          for (std::size_t t = 0; t < len; t += 64) {
+            std::uint64_t c = bits_from(j + 1 + t) ^ flip;
+            if (len - t < 64) c &= (std::uint64_t{1} << (len - t)) - 1;
+            const std::size_t q = p + t, o = q % 64;
+            stream[q / 64] |= c << o;
+            if (o) stream[q / 64 + 1] |= c >> (64 - o);
+          }
+          p += len;
         }
+        std::uint8_t* b = bits.data() + col[k] * groups;
+        for (std::size_t g = 0; g < groups; ++g)  // W divides 64: a group never straddles two words
+          b[g] = static_cast<std::uint8_t>(stream[g * W / 64] >> (g * W % 64) & ((1u << W) - 1));
+      } else {
+        double* c = d2.data() + col[k] * pairs;
+        for (std::size_t j = 0; j < n; ++j)
+          for (std::size_t i = j + 1; i < n; ++i, ++p) {
+            const double diff = x[i * d + k] - x[j * d + k];
+            c[p] = diff * diff;
+          }
+      }
+    }
+    dense_of.assign(d, nullptr);
+    bits_of.assign(d, nullptr);
+    for (std::size_t k = 0; k < d; ++k) {
+      if (binary[k]) bits_of[k] = bits.data() + col[k] * groups;
+      else dense_of[k] = d2.data() + col[k] * pairs;
+    }
+  }
+  double value(std::size_t k, std::size_t p) const {
+    constexpr std::size_t W = linalg::lanes;
+    if (binary[k]) return static_cast<double>((bits[col[k] * groups + p / W] >> (p % W)) & 1u);
+    return d2[col[k] * pairs + p];
+  }
+  // out[k] = Σ_p a[p]·d2(k, p) for every dimension, each with linalg::dot's order of
+  // operations (bit for bit the same sums). Four dimensions of one kind run together, so 8
+  // independent chains hide the multiply-add latency and each load of a serves four.
+  void dots(const double* a, double* out) const {
+    constexpr std::size_t G = 4;
+    std::size_t dense_k[G], bin_k[G], nd = 0, nb = 0;
+    auto flush = [&](std::size_t* ks, std::size_t& m, bool bin) {
+      if (m == 0) return;
+      for (std::size_t j = m; j < G; ++j) ks[j] = ks[m - 1];  // a short group repeats its last dimension
+      if (bin) {
+        const std::uint8_t *b0 = bits_of[ks[0]], *b1 = bits_of[ks[1]], *b2 = bits_of[ks[2]], *b3 = bits_of[ks[3]];
+        dots4(a, out, ks, m, [=](std::size_t j, std::size_t i, linalg::batch x, linalg::batch acc) {
+          const std::uint8_t* b = j == 0 ? b0 : j == 1 ? b1 : j == 2 ? b2 : b3;
+          return add_where(acc, x, b[i / linalg::lanes]);
+        });
+      } else {
+        const double *c0 = dense_of[ks[0]], *c1 = dense_of[ks[1]], *c2 = dense_of[ks[2]], *c3 = dense_of[ks[3]];
+        dots4(a, out, ks, m, [=](std::size_t j, std::size_t i, linalg::batch x, linalg::batch acc) {
+          const double* c = j == 0 ? c0 : j == 1 ? c1 : j == 2 ? c2 : c3;
+          return xsimd::fma(x, linalg::batch::load_unaligned(c + i), acc);
+        });
+      }
+      m = 0;
+    };
+    for (std::size_t k = 0; k < d; ++k) {
+      if (binary[k]) {
+        bin_k[nb++] = k;
+        if (nb == G) flush(bin_k, nb, true);
+      } else {
+        dense_k[nd++] = k;
+        if (nd == G) flush(dense_k, nd, false);
+      }
+    }
+    flush(bin_k, nb, true);
+    flush(dense_k, nd, false);
+  }
+
+ private:
+  // dots() for the dimensions ks[0..3] (the first m distinct); step(j, i, a_i, acc) returns
+  // acc + a_i·d2(ks[j], i..i+W) as one multiply-add.
+  template <class Step>
+  void dots4(const double* a, double* out, const std::size_t* ks, std::size_t m, Step step) const {
+    using B = linalg::batch;
+    constexpr std::size_t W = B::size;
+    B p0(0.0), p1(0.0), p2(0.0), p3(0.0), q0(0.0), q1(0.0), q2(0.0), q3(0.0);
+    std::size_t i = 0;
+    for (; i + 2 * W <= pairs; i += 2 * W) {
+      const B a0 = B::load_unaligned(a + i), a1 = B::load_unaligned(a + i + W);
+      p0 = step(0, i, a0, p0);
+      p1 = step(1, i, a0, p1);
+      p2 = step(2, i, a0, p2);
+      p3 = step(3, i, a0, p3);
+      q0 = step(0, i + W, a1, q0);
+      q1 = step(1, i + W, a1, q1);
+      q2 = step(2, i + W, a1, q2);
+      q3 = step(3, i + W, a1, q3);
+    }
+    if (i + W <= pairs) {
+      const B a0 = B::load_unaligned(a + i);
+      p0 = step(0, i, a0, p0);
+      p1 = step(1, i, a0, p1);
+      p2 = step(2, i, a0, p2);
+      p3 = step(3, i, a0, p3);
+      i += W;
+    }
+    const B sums[4] = {p0 + q0, p1 + q1, p2 + q2, p3 + q3};
+    for (std::size_t j = 0; j < m; ++j) {
+      double s = linalg::lane_sum(sums[j]);
+      for (std::size_t t = i; t < pairs; ++t) s += a[t] * value(ks[j], t);
+      out[ks[j]] = s;
+    }
   }
 };
 
@@ -142,27 +321,35 @@ inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta
     w.fp.resize(pairs);
     w.w.resize(pairs);
   }
-  {  // r² for all pairs, 4 batches at a time summed over the dimensions in registers, then Matérn
-    const double* d2 = pr.d2.data();
+  {  // r² for all pairs, NB batches at a time summed over the dimensions in registers, then Matérn.
+    // Blocks of 8 batches, then one of 4: the vector part covers the same pairs as blocks of 4.
+    const double* inv_l2 = w.inv_l2.data();
+    const std::uint8_t* const* bits_of = pr.bits_of.data();
+    const double* const* dense_of = pr.dense_of.data();
     std::size_t p = 0;
-    for (; p + 4 * W <= pairs; p += 4 * W) {
-      Bd r0(0.0), r1(0.0), r2(0.0), r3(0.0);
-      for (std::size_t k = 0; k < d; ++k) {
-        const double* dk = d2 + k * pairs + p;
-        const Bd il(w.inv_l2[k]);
-        r0 = xsimd::fma(il, Bd::load_unaligned(dk), r0);
-        r1 = xsimd::fma(il, Bd::load_unaligned(dk + W), r1);
-        r2 = xsimd::fma(il, Bd::load_unaligned(dk + 2 * W), r2);
-        r3 = xsimd::fma(il, Bd::load_unaligned(dk + 3 * W), r3);
+    auto blocks = [&]<std::size_t NB>(std::integral_constant<std::size_t, NB>, std::size_t end) {
+      for (; p + NB * W <= end; p += NB * W) {
+        std::array<Bd, NB> r;
+        r.fill(Bd(0.0));
+        const std::size_t g = p / W;
+        for (std::size_t k = 0; k < d; ++k) {
+          const Bd il(inv_l2[k]);
+          if (const std::uint8_t* b = bits_of[k]) {  // fma(il, 0/1 lanes, r), as add_where
+            for (std::size_t v = 0; v < NB; ++v) r[v] = add_where(r[v], il, b[g + v]);
+          } else {
+            const double* dk = dense_of[k] + p;
+            for (std::size_t v = 0; v < NB; ++v) r[v] = xsimd::fma(il, Bd::load_unaligned(dk + v * W), r[v]);
+          }
+        }
+        for (std::size_t v = 0; v < NB; ++v) r[v].store_unaligned(w.kp.data() + p + v * W);
       }
-      r0.store_unaligned(w.kp.data() + p);
-      r1.store_unaligned(w.kp.data() + p + W);
-      r2.store_unaligned(w.kp.data() + p + 2 * W);
-      r3.store_unaligned(w.kp.data() + p + 3 * W);
-    }
+    };
+    const std::size_t vector_end = pairs / (4 * W) * (4 * W);
+    blocks(std::integral_constant<std::size_t, 8>{}, vector_end);
+    blocks(std::integral_constant<std::size_t, 4>{}, vector_end);
     for (; p < pairs; ++p) {
       double r = 0;
-      for (std::size_t k = 0; k < d; ++k) r += w.inv_l2[k] * d2[k * pairs + p];
+      for (std::size_t k = 0; k < d; ++k) r += w.inv_l2[k] * pr.value(k, p);
       w.kp[p] = r;
     }
   }
@@ -230,7 +417,7 @@ inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta
   }
   pair_k += linalg::lane_sum(pk);
   w.g_len.resize(d);
-  for (std::size_t k = 0; k < d; ++k) w.g_len[k] = linalg::dot(w.w.data(), pr.d2.data() + k * pairs, pairs);
+  pr.dots(w.w.data(), w.g_len.data());
   // d(-lml)/dθ = -0.5 Σ_ij W_ij ∂K_ij/∂θ; pairs appear twice in the full sum.
   grad[0] = -(pair_k + 0.5 * sf2 * trace_w);
   for (std::size_t k = 0; k < d; ++k) grad[1 + k] = -(w.g_len[k] * w.inv_l2[k]);

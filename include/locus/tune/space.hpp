@@ -334,6 +334,36 @@ class SearchSpace {
         out[p.offset] = unit_of(p, v);
     }
   }
+  // encode(from_unit(u)) for n points at once, without building the configurations: u is
+  // n x size() (row-major), out n x encoded_dim(). The tuners score thousands of candidates
+  // per step this way and decode only the one they keep.
+  void encode_units(const double* u, std::size_t n, double* out) const {
+    const std::size_t p = params_.size();
+    std::vector<double> num(p);
+    std::vector<std::size_t> choice(p);
+    std::vector<char> on(p);
+    for (std::size_t r = 0; r < n; ++r, u += p, out += encoded_dim_) {
+      std::fill(out, out + encoded_dim_, 0.0);
+      for (std::size_t i = 0; i < p; ++i) {
+        const auto& par = params_[i];
+        bool a = true;
+        if (par.condition) {
+          const std::size_t q = par.parent_index;
+          a = on[q] && (par.condition->op == Condition::Op::at_least ? num[q] >= static_cast<double>(par.condition->threshold)
+                                                                      : one_of_allowed_[i][choice[q]] != 0);
+        }
+        on[i] = a;
+        if (!a) continue;
+        if (par.kind == Kind::categorical) {
+          choice[i] = choice_from_unit(par, u[i]);
+          out[par.offset + choice[i]] = 1.0;
+        } else {
+          num[i] = numeric_from_unit(par, u[i]);
+          out[par.offset] = unit_of_numeric(par, num[i]);
+        }
+      }
+    }
+  }
   // Nearest configuration to an encoded point: numeric coordinates are clamped and rounded,
   // a categorical takes the arg-max of its block (first on ties); activity follows the
   // decoded parents.
@@ -477,6 +507,11 @@ class SearchSpace {
       p.parent_index = parent;
       p.condition = std::move(condition);
     }
+    std::vector<char> allowed;
+    if (p.condition && p.condition->op == Condition::Op::one_of)
+      for (const auto& choice : params_[p.parent_index].choices)
+        allowed.push_back(std::find(p.condition->values.begin(), p.condition->values.end(), choice) != p.condition->values.end());
+    one_of_allowed_.push_back(std::move(allowed));
     p.offset = encoded_dim_;
     p.width = p.kind == Kind::categorical ? p.choices.size() : 1;
     encoded_dim_ += p.width;
@@ -495,27 +530,29 @@ class SearchSpace {
     return std::find(p.condition->values.begin(), p.condition->values.end(), s) != p.condition->values.end();
   }
   static Value value_from_unit(const Parameter& p, double u) {
+    if (p.kind == Kind::categorical) return p.choices[choice_from_unit(p, u)];
+    const double v = numeric_from_unit(p, u);
+    if (p.kind == Kind::integer) return static_cast<std::int64_t>(v);
+    return v;
+  }
+  // The value of a numeric parameter at u (an integer's value as an exact double).
+  static double numeric_from_unit(const Parameter& p, double u) {
     u = std::clamp(u, 0.0, 1.0);
-    switch (p.kind) {
-      case Kind::integer: {
-        double v;
-        if (p.scale == Scale::linear)
-          v = std::floor(p.lo + u * (p.hi - p.lo + 1));
-        else
-          v = std::floor(std::exp(std::log(p.lo) + u * (std::log(p.hi + 1) - std::log(p.lo))));
-        return static_cast<std::int64_t>(std::clamp(v, p.lo, p.hi));
-      }
-      case Kind::real: {
-        double v = p.scale == Scale::linear ? p.lo + u * (p.hi - p.lo)
-                                            : std::exp(std::log(p.lo) + u * (std::log(p.hi) - std::log(p.lo)));
-        return std::clamp(v, p.lo, p.hi);
-      }
-      case Kind::categorical:
-      default: {
-        const auto k = std::min(p.choices.size() - 1, static_cast<std::size_t>(u * static_cast<double>(p.choices.size())));
-        return p.choices[k];
-      }
+    if (p.kind == Kind::integer) {
+      double v;
+      if (p.scale == Scale::linear)
+        v = std::floor(p.lo + u * (p.hi - p.lo + 1));
+      else
+        v = std::floor(std::exp(std::log(p.lo) + u * (std::log(p.hi + 1) - std::log(p.lo))));
+      return std::clamp(v, p.lo, p.hi);
     }
+    const double v = p.scale == Scale::linear ? p.lo + u * (p.hi - p.lo)
+                                              : std::exp(std::log(p.lo) + u * (std::log(p.hi) - std::log(p.lo)));
+    return std::clamp(v, p.lo, p.hi);
+  }
+  static std::size_t choice_from_unit(const Parameter& p, double u) {
+    u = std::clamp(u, 0.0, 1.0);
+    return std::min(p.choices.size() - 1, static_cast<std::size_t>(u * static_cast<double>(p.choices.size())));
   }
   static std::size_t choice_index(const Parameter& p, const Value& v) {
     const auto* s = std::get_if<std::string>(&v);
@@ -529,28 +566,29 @@ class SearchSpace {
       case Kind::integer: {
         const auto* i = std::get_if<std::int64_t>(&v);
         if (!i) throw ConfigError("parameter \"" + p.name + "\" must be an integer");
-        const double x = static_cast<double>(*i);
-        if (p.scale == Scale::linear) return std::clamp((x - p.lo + 0.5) / (p.hi - p.lo + 1), 0.0, 1.0);
-        // centre of the cell [x, x+1) in log space
-        const double c = 0.5 * (std::log(x) + std::log(x + 1));
-        return std::clamp((c - std::log(p.lo)) / (std::log(p.hi + 1) - std::log(p.lo)), 0.0, 1.0);
+        return unit_of_numeric(p, static_cast<double>(*i));
       }
       case Kind::real: {
-        double x;
-        if (const auto* d = std::get_if<double>(&v))
-          x = *d;
-        else if (const auto* i = std::get_if<std::int64_t>(&v))
-          x = static_cast<double>(*i);
-        else
-          throw ConfigError("parameter \"" + p.name + "\" must be a float");
-        const double u = p.scale == Scale::linear ? (x - p.lo) / (p.hi - p.lo)
-                                                  : (std::log(x) - std::log(p.lo)) / (std::log(p.hi) - std::log(p.lo));
-        return std::clamp(u, 0.0, 1.0);
+        if (const auto* d = std::get_if<double>(&v)) return unit_of_numeric(p, *d);
+        if (const auto* i = std::get_if<std::int64_t>(&v)) return unit_of_numeric(p, static_cast<double>(*i));
+        throw ConfigError("parameter \"" + p.name + "\" must be a float");
       }
       case Kind::categorical:
       default:
         return (static_cast<double>(choice_index(p, v)) + 0.5) / static_cast<double>(p.choices.size());
     }
+  }
+  // Unit coordinate of a numeric value x (an integer's: the centre of its cell).
+  static double unit_of_numeric(const Parameter& p, double x) {
+    if (p.kind == Kind::integer) {
+      if (p.scale == Scale::linear) return std::clamp((x - p.lo + 0.5) / (p.hi - p.lo + 1), 0.0, 1.0);
+      // centre of the cell [x, x+1) in log space
+      const double c = 0.5 * (std::log(x) + std::log(x + 1));
+      return std::clamp((c - std::log(p.lo)) / (std::log(p.hi + 1) - std::log(p.lo)), 0.0, 1.0);
+    }
+    const double u = p.scale == Scale::linear ? (x - p.lo) / (p.hi - p.lo)
+                                              : (std::log(x) - std::log(p.lo)) / (std::log(p.hi) - std::log(p.lo));
+    return std::clamp(u, 0.0, 1.0);
   }
   static void check_size(std::size_t got, std::size_t want, const char* what) {
     if (got != want)
@@ -558,6 +596,7 @@ class SearchSpace {
   }
 
   std::vector<Parameter> params_;
+  std::vector<std::vector<char>> one_of_allowed_;  // per parameter: which parent choices activate it (one_of)
   std::size_t encoded_dim_ = 0;
 };
 
