@@ -50,7 +50,11 @@ double median(std::vector<double> v) {
 
 SearchSpace float_space(std::size_t d) {
   SearchSpace s;
-  for (std::size_t k = 0; k < d; ++k) s.add_float("x" + std::to_string(k), 0.0, 1.0);
+  for (std::size_t k = 0; k < d; ++k) {
+    std::string name = "x";
+    name += std::to_string(k);
+    s.add_float(name, 0.0, 1.0);
+  }
   return s;
 }
 

@@ -15,7 +15,8 @@ dimensions) and a plain space of 21 floats -- this runs:
   sklearn Keras     the set-up Keras Tuner used (keras-tuner 1.0.x): Matern(nu=2.5), one
                     length scale, n_restarts_optimizer=20, normalize_y=True, alpha=1e-4
 
-Both sides get one untimed warm-up run; medians (and min-max) of --repeats timed runs. Both
+Both sides get one untimed warm-up run; medians (and min-max) of --repeats timed runs (the
+ARD fit, seconds per run, gets half as many, at least 3). Both
 processes use glibc's malloc with its default settings (the script refuses to run if
 MALLOC_* or GLIBC_TUNABLES variables are set, so the figures are those a user gets). scikit-
 learn's fit time depends on allocation history (0.27 s vs 2.6 s has been seen for the same
@@ -94,7 +95,7 @@ with tempfile.TemporaryDirectory() as tmp:
         X, y, Xs = np.array(j["X"]), np.array(j["y"]), np.array(j["Xs"])
         d, m = X.shape[1], Xs.shape[0]
         ard = timed(lambda r: sklearn_step(X, y, Xs, ConstantKernel() * Matern(length_scale=np.ones(d), nu=2.5)
-                                           + WhiteKernel(1e-3), 2, True, 1e-10, r + 1), cli.repeats)
+                                           + WhiteKernel(1e-3), 2, True, 1e-10, r + 1), max(3, cli.repeats // 2))
         keras = timed(lambda r: sklearn_step(X, y, Xs, Matern(nu=2.5), 20, True, 1e-4, r + 1), cli.repeats)
         print(f"### {label}: {s['parameters']} parameters, encoded in {d} dimensions; {m} candidates scored\n")
         print("| implementation | fit (ms) | acquisition (ms) | total (ms) | min-max (ms) | locus suggest() is faster by |")

@@ -136,8 +136,6 @@ struct GpPairs {
   std::vector<std::size_t> col;  // per dimension: its column in d2 or in bits
   std::vector<double> d2;        // dense column c: d2[c*pairs + p]
   std::vector<std::uint8_t> bits;  // binary column c: bit p%W of bits[c*groups + p/W]
-  std::vector<const double*> dense_of;       // per dimension: its d2 column, or nullptr
-  std::vector<const std::uint8_t*> bits_of;  // per dimension: its bit column, or nullptr
   std::vector<std::uint64_t> value_bits, stream;  // scratch of build()
   GpPairs() = default;
   GpPairs(const double* x, std::size_t n_, std::size_t d_, bool bit_columns = true) { build(x, n_, d_, bit_columns); }
@@ -205,13 +203,10 @@ struct GpPairs {
           }
       }
     }
-    dense_of.assign(d, nullptr);
-    bits_of.assign(d, nullptr);
-    for (std::size_t k = 0; k < d; ++k) {
-      if (binary[k]) bits_of[k] = bits.data() + col[k] * groups;
-      else dense_of[k] = d2.data() + col[k] * pairs;
-    }
   }
+  // Column k: its doubles (nullptr for a bit column) and its bits (nullptr for a dense one).
+  const double* dense_of(std::size_t k) const { return binary[k] ? nullptr : d2.data() + col[k] * pairs; }
+  const std::uint8_t* bits_of(std::size_t k) const { return binary[k] ? bits.data() + col[k] * groups : nullptr; }
   double value(std::size_t k, std::size_t p) const {
     constexpr std::size_t W = linalg::lanes;
     if (binary[k]) return static_cast<double>((bits[col[k] * groups + p / W] >> (p % W)) & 1u);
@@ -227,13 +222,13 @@ struct GpPairs {
       if (m == 0) return;
       for (std::size_t j = m; j < G; ++j) ks[j] = ks[m - 1];  // a short group repeats its last dimension
       if (bin) {
-        const std::uint8_t *b0 = bits_of[ks[0]], *b1 = bits_of[ks[1]], *b2 = bits_of[ks[2]], *b3 = bits_of[ks[3]];
+        const std::uint8_t *b0 = bits_of(ks[0]), *b1 = bits_of(ks[1]), *b2 = bits_of(ks[2]), *b3 = bits_of(ks[3]);
         dots4(a, out, ks, m, [=](std::size_t j, std::size_t i, linalg::batch x, linalg::batch acc) {
           const std::uint8_t* b = j == 0 ? b0 : j == 1 ? b1 : j == 2 ? b2 : b3;
           return add_where(acc, x, b[i / linalg::lanes]);
         });
       } else {
-        const double *c0 = dense_of[ks[0]], *c1 = dense_of[ks[1]], *c2 = dense_of[ks[2]], *c3 = dense_of[ks[3]];
+        const double *c0 = dense_of(ks[0]), *c1 = dense_of(ks[1]), *c2 = dense_of(ks[2]), *c3 = dense_of(ks[3]);
         dots4(a, out, ks, m, [=](std::size_t j, std::size_t i, linalg::batch x, linalg::batch acc) {
           const double* c = j == 0 ? c0 : j == 1 ? c1 : j == 2 ? c2 : c3;
           return xsimd::fma(x, linalg::batch::load_unaligned(c + i), acc);
@@ -294,8 +289,17 @@ struct GpPairs {
 // Likelihood workspace for one optimisation start.
 struct GpWork {
   std::vector<double> a, linv, kinv, inv_diag, alpha, ones_solved, kp, fp, w, g_len, inv_l2;
+  std::vector<const double*> dense_of;
+  std::vector<const std::uint8_t*> bits_of;
   std::size_t n = 0;
 };
+
+// v = count zeros; a growing v gets a quarter more room, so a BO run that adds one
+// observation per step does not reallocate (and fault in) its matrices at every step.
+inline void assign_zeros(std::vector<double>& v, std::size_t count) {
+  if (v.capacity() < count) v.reserve(count + count / 4);
+  v.assign(count, 0.0);
+}
 
 // -log marginal likelihood and its gradient w.r.t. theta = [log s², log l_1..l_d, log σ_n²].
 // If profile_mean, c is set to its GLS optimum (written to *mean); otherwise *mean is used.
@@ -311,21 +315,18 @@ inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta
   const std::size_t pairs = n * (n - 1) / 2;
   if (w.n != n) {  // zero padding rows and columns once; later evaluations write only inside
     w.n = n;
-    w.a.assign(ld * ld, 0.0);
-    w.kinv.assign(ld * ld, 0.0);
-    w.linv.assign(ld * ld, 0.0);
-    w.inv_diag.assign(ld, 0.0);
-    w.alpha.assign(ld, 0.0);
-    w.ones_solved.assign(ld, 0.0);
-    w.kp.resize(pairs);
-    w.fp.resize(pairs);
-    w.w.resize(pairs);
+    for (auto* m : {&w.a, &w.kinv, &w.linv}) assign_zeros(*m, ld * ld);
+    for (auto* v : {&w.inv_diag, &w.alpha, &w.ones_solved}) assign_zeros(*v, ld);
+    for (auto* v : {&w.kp, &w.fp, &w.w}) assign_zeros(*v, pairs);
   }
   {  // r² for all pairs, NB batches at a time summed over the dimensions in registers, then Matérn.
     // Blocks of 8 batches, then one of 4: the vector part covers the same pairs as blocks of 4.
     const double* inv_l2 = w.inv_l2.data();
-    const std::uint8_t* const* bits_of = pr.bits_of.data();
-    const double* const* dense_of = pr.dense_of.data();
+    w.bits_of.resize(d);
+    w.dense_of.resize(d);
+    for (std::size_t k = 0; k < d; ++k) w.bits_of[k] = pr.bits_of(k), w.dense_of[k] = pr.dense_of(k);
+    const std::uint8_t* const* bits_of = w.bits_of.data();
+    const double* const* dense_of = w.dense_of.data();
     std::size_t p = 0;
     auto blocks = [&]<std::size_t NB>(std::integral_constant<std::size_t, NB>, std::size_t end) {
       for (; p + NB * W <= end; p += NB * W) {
@@ -464,7 +465,8 @@ class GaussianProcess {
                   const GpFitOptions& opt = {}) {
     if (n < 2) throw InputError("GaussianProcess::optimize: need at least 2 observations, got " + std::to_string(n));
     set_data(x, n, d, y);
-    const detail::GpPairs pairs(x_.data(), n, d);
+    pairs_.build(x_.data(), n, d);  // storage kept between fits
+    const detail::GpPairs& pairs = pairs_;
     double mu = 0, var = 0;
     for (std::size_t i = 0; i < n; ++i) mu += y[i];
     mu /= static_cast<double>(n);
@@ -505,8 +507,8 @@ class GaussianProcess {
       std::vector<double> u;
       double mean = 0;
     };
-    auto run_start = [&](std::vector<double> u, std::size_t iterations) {
-      detail::GpWork work;
+    if (work_.size() < starts.size()) work_.resize(starts.size());
+    auto run_start = [&](std::vector<double> u, std::size_t iterations, detail::GpWork& work) {
       std::vector<double> theta(dim), gtheta(dim);
       double mean = 0;
       auto objective = [&](const double* uu, double* gu) {
@@ -527,14 +529,14 @@ class GaussianProcess {
     const bool screen = starts.size() > 1 && opt.screen_iterations < opt.max_iterations;
     std::vector<Outcome> out(starts.size());
     parallel_for_static(starts.size(), opt.threads, [&](std::size_t, std::size_t s) {
-      out[s] = run_start(starts[s], screen ? opt.screen_iterations : opt.max_iterations);
+      out[s] = run_start(starts[s], screen ? opt.screen_iterations : opt.max_iterations, work_[s]);
     });
     if (screen) {
       std::size_t lead = 0;
       for (std::size_t s = 1; s < out.size(); ++s)
         if (out[s].f < out[lead].f) lead = s;
       if (std::isfinite(out[lead].f)) {
-        Outcome refined = run_start(out[lead].u, opt.max_iterations - opt.screen_iterations);
+        Outcome refined = run_start(out[lead].u, opt.max_iterations - opt.screen_iterations, work_[lead]);
         if (refined.f <= out[lead].f) out[lead] = std::move(refined);
       }
     }
@@ -749,6 +751,9 @@ class GaussianProcess {
   GpHyperparameters hyper_;
   std::size_t n_ = 0, d_ = 0;
   std::vector<double> x_, y_, inv_l_, xscaled_, l_, alpha_, xinv_;  // l_: padded, leading dimension ld_
+  // optimize()'s pair table and per-start workspaces, kept so that refits reuse their memory
+  detail::GpPairs pairs_;
+  std::vector<detail::GpWork> work_;
   std::size_t ld_ = 0;
   double lml_ = 0;
   bool fitted_ = false;
