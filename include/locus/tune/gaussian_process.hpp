@@ -687,29 +687,30 @@ class GaussianProcess {
     std::fill(work.begin(), work.end(), 0.0);
     for (std::size_t c = 0; c < count; ++c)
       for (std::size_t k = 0; k < d_; ++k) xt[k * block + c] = xs[c * d_ + k] * inv_l_[k];
-    // Explicit batches: the compiler cannot prove that rows of `work` do not alias. Two
-    // training points at a time, so that 2·V independent chains run over the dimensions.
+    // Explicit batches: the compiler cannot prove that rows of `work` do not alias. P training
+    // points at a time, so that P·V independent chains run over the dimensions and each load
+    // of the block serves P points.
     using B = xsimd::batch<double>;
-    constexpr std::size_t W = B::size, V = block / W;
+    constexpr std::size_t W = B::size, V = block / W, P = V >= 4 ? 2 : 4;  // P·V chains fit the registers
     static_assert(block % W == 0);
-    for (std::size_t i = 0; i < n_; i += 2) {
-      const std::size_t i1 = std::min(i + 1, n_ - 1);
-      const double *xa = xscaled_.data() + i * d_, *xb = xscaled_.data() + i1 * d_;
-      std::array<B, V> a0, a1;
-      a0.fill(B(0.0)), a1.fill(B(0.0));
+    for (std::size_t i = 0; i < n_; i += P) {
+      std::array<const double*, P> xp;
+      for (std::size_t q = 0; q < P; ++q) xp[q] = xscaled_.data() + std::min(i + q, n_ - 1) * d_;
+      std::array<std::array<B, V>, P> acc;
+      for (auto& a : acc) a.fill(B(0.0));
       for (std::size_t k = 0; k < d_; ++k) {
-        const B va(xa[k]), vb(xb[k]);
-        for (std::size_t v = 0; v < V; ++v) {
-          const B xv = B::load_unaligned(xt + k * block + v * W);
-          const B e0 = xv - va, e1 = xv - vb;
-          a0[v] = xsimd::fma(e0, e0, a0[v]);
-          a1[v] = xsimd::fma(e1, e1, a1[v]);
+        std::array<B, V> xv;
+        for (std::size_t v = 0; v < V; ++v) xv[v] = B::load_unaligned(xt + k * block + v * W);
+        for (std::size_t q = 0; q < P; ++q) {
+          const B vq(xp[q][k]);
+          for (std::size_t v = 0; v < V; ++v) {
+            const B e = xv[v] - vq;
+            acc[q][v] = xsimd::fma(e, e, acc[q][v]);
+          }
         }
       }
-      for (std::size_t v = 0; v < V; ++v) {
-        a0[v].store_unaligned(kb + i * block + v * W);
-        if (i + 1 < n_) a1[v].store_unaligned(kb + (i + 1) * block + v * W);
-      }
+      for (std::size_t q = 0; q < P && i + q < n_; ++q)
+        for (std::size_t v = 0; v < V; ++v) acc[q][v].store_unaligned(kb + (i + q) * block + v * W);
     }
     detail::matern52(kb, n_ * block, hyper_.signal_variance);
     alignas(64) double mu[block], var[block];
