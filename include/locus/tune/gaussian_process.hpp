@@ -99,28 +99,32 @@ inline void matern52(double* r2, std::size_t count, double sf2, double* deriv = 
 // Rows of 0/1 doubles for every W-bit pattern: row b holds bit k of b in lane k. A binary
 // column's W lanes come from this table, so they enter the same fma as a stored column would.
 inline const double* bit_rows() {
-  constexpr std::size_t W = linalg::lanes;
   struct Rows {
-    alignas(64) double r[(std::size_t{1} << W) * W];  // rows on cache-line boundaries: no split loads
+    alignas(64) double r[256 * 8];  // rows on cache-line boundaries: no split loads
     Rows() {
-      for (std::size_t b = 0; b < (std::size_t{1} << W); ++b)
-        for (std::size_t k = 0; k < W; ++k) r[b * W + k] = static_cast<double>((b >> k) & 1u);
+      for (std::size_t b = 0; b < 256; ++b)
+        for (std::size_t k = 0; k < 8; ++k) r[b * 8 + k] = static_cast<double>((b >> k) & 1u);
     }
   };
   static const Rows rows;
   return rows.r;
 }
 
-// acc + a on the lanes whose bit is set in `pattern`: fma(a, (0/1 lanes of pattern), acc)
-// exactly (a 0 lane adds +0, and acc is never -0), with one masked add on AVX-512 and a
-// row of bit_rows() elsewhere.
-inline linalg::batch add_where(linalg::batch acc, linalg::batch a, unsigned pattern) {
+// acc + a on the lanes of group g (pairs g*W .. g*W+W-1) whose bit is set in the byte column
+// `bytes` (pair p is bit p%8 of bytes[p/8]): fma(a, (0/1 lanes), acc) exactly (a 0 lane adds
+// +0, and acc is never -0), by one masked add on AVX-512, elsewhere by a multiply-add with
+// W lanes of the byte's row of bit_rows() (consecutive groups share the byte's load).
+// `rows` is bit_rows(), fetched by the caller once (not past a static's guard in the loop).
+inline linalg::batch add_where(linalg::batch acc, linalg::batch a, const std::uint8_t* bytes, std::size_t g,
+                               [[maybe_unused]] const double* rows) {
+  constexpr std::size_t W = linalg::lanes;
+  const unsigned byte = bytes[g * W / 8];
 #if defined(__AVX512F__)
-  if constexpr (linalg::lanes == 8)
-    return linalg::batch(_mm512_mask_add_pd(acc, static_cast<__mmask8>(pattern), acc, a));
+  if constexpr (W == 8)
+    return linalg::batch(_mm512_mask_add_pd(acc, static_cast<__mmask8>(byte), acc, a));
   else
 #endif
-    return xsimd::fma(a, linalg::batch::load_aligned(bit_rows() + pattern * linalg::lanes), acc);
+    return xsimd::fma(a, linalg::batch::load_aligned(rows + byte * 8 + g * W % 8), acc);
 }
 
 // Pairwise data of a training set, independent of the hyperparameters: the squared
@@ -131,11 +135,11 @@ inline linalg::batch add_where(linalg::batch acc, linalg::batch a, unsigned patt
 // few hundred kB instead of megabytes; the arithmetic, and so every result, is the same as
 // with all columns stored as doubles. build() reuses the storage of an earlier call.
 struct GpPairs {
-  std::size_t n = 0, d = 0, pairs = 0, groups = 0;  // groups: ceil(pairs / lanes)
+  std::size_t n = 0, d = 0, pairs = 0, bytes = 0;  // bytes: per bit column, ceil(pairs / 8) + padding
   std::vector<char> binary;      // per dimension
   std::vector<std::size_t> col;  // per dimension: its column in d2 or in bits
   std::vector<double> d2;        // dense column c: d2[c*pairs + p]
-  std::vector<std::uint8_t> bits;  // binary column c: bit p%W of bits[c*groups + p/W]
+  std::vector<std::uint8_t> bits;  // binary column c: pair p is bit p%8 of bits[c*bytes + p/8]
   std::vector<std::uint64_t> value_bits, stream;  // scratch of build()
   GpPairs() = default;
   GpPairs(const double* x, std::size_t n_, std::size_t d_, bool bit_columns = true) { build(x, n_, d_, bit_columns); }
@@ -145,7 +149,7 @@ struct GpPairs {
     constexpr std::size_t W = linalg::lanes;
     static_assert(W <= 8, "a group of lanes must fit one byte");
     n = n_, d = d_, pairs = n * (n - 1) / 2;
-    groups = (pairs + W - 1) / W;
+    bytes = (pairs + 7) / 8 + 1;
     binary.assign(d, 0);
     col.assign(d, 0);
     std::size_t dense = 0, nbin = 0;
@@ -164,7 +168,7 @@ struct GpPairs {
       col[k] = ok ? nbin++ : dense++;
     }
     d2.resize(dense * pairs);
-    bits.assign(nbin * groups, 0);
+    bits.assign(nbin * bytes, 0);
     for (std::size_t k = 0; k < d; ++k) {
       std::size_t p = 0;
       if (binary[k]) {
@@ -191,9 +195,8 @@ struct GpPairs {
           }
           p += len;
         }
-        std::uint8_t* b = bits.data() + col[k] * groups;
-        for (std::size_t g = 0; g < groups; ++g)  // W divides 64: a group never straddles two words
-          b[g] = static_cast<std::uint8_t>(stream[g * W / 64] >> (g * W % 64) & ((1u << W) - 1));
+        std::uint8_t* b = bits.data() + col[k] * bytes;
+        for (std::size_t j = 0; j < (pairs + 7) / 8; ++j) b[j] = static_cast<std::uint8_t>(stream[j / 8] >> (j % 8 * 8));
       } else {
         double* c = d2.data() + col[k] * pairs;
         for (std::size_t j = 0; j < n; ++j)
@@ -206,10 +209,9 @@ struct GpPairs {
   }
   // Column k: its doubles (nullptr for a bit column) and its bits (nullptr for a dense one).
   const double* dense_of(std::size_t k) const { return binary[k] ? nullptr : d2.data() + col[k] * pairs; }
-  const std::uint8_t* bits_of(std::size_t k) const { return binary[k] ? bits.data() + col[k] * groups : nullptr; }
+  const std::uint8_t* bits_of(std::size_t k) const { return binary[k] ? bits.data() + col[k] * bytes : nullptr; }
   double value(std::size_t k, std::size_t p) const {
-    constexpr std::size_t W = linalg::lanes;
-    if (binary[k]) return static_cast<double>((bits[col[k] * groups + p / W] >> (p % W)) & 1u);
+    if (binary[k]) return static_cast<double>((bits[col[k] * bytes + p / 8] >> (p % 8)) & 1u);
     return d2[col[k] * pairs + p];
   }
   // out[k] = Σ_p a[p]·d2(k, p) for every dimension, each with linalg::dot's order of
@@ -223,9 +225,10 @@ struct GpPairs {
       for (std::size_t j = m; j < G; ++j) ks[j] = ks[m - 1];  // a short group repeats its last dimension
       if (bin) {
         const std::uint8_t *b0 = bits_of(ks[0]), *b1 = bits_of(ks[1]), *b2 = bits_of(ks[2]), *b3 = bits_of(ks[3]);
+        const double* rows = bit_rows();
         dots4(a, out, ks, m, [=](std::size_t j, std::size_t i, linalg::batch x, linalg::batch acc) {
           const std::uint8_t* b = j == 0 ? b0 : j == 1 ? b1 : j == 2 ? b2 : b3;
-          return add_where(acc, x, b[i / linalg::lanes]);
+          return add_where(acc, x, b, i / linalg::lanes, rows);
         });
       } else {
         const double *c0 = dense_of(ks[0]), *c1 = dense_of(ks[1]), *c2 = dense_of(ks[2]), *c3 = dense_of(ks[3]);
@@ -321,6 +324,7 @@ inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta
   }
   {  // r² for all pairs, NB batches at a time summed over the dimensions in registers, then Matérn.
     // Blocks of 8 batches, then one of 4: the vector part covers the same pairs as blocks of 4.
+    const double* rows = bit_rows();
     const double* inv_l2 = w.inv_l2.data();
     w.bits_of.resize(d);
     w.dense_of.resize(d);
@@ -336,7 +340,7 @@ inline double gp_neg_lml(const GpPairs& pr, const double* y, const double* theta
         for (std::size_t k = 0; k < d; ++k) {
           const Bd il(inv_l2[k]);
           if (const std::uint8_t* b = bits_of[k]) {  // fma(il, 0/1 lanes, r), as add_where
-            for (std::size_t v = 0; v < NB; ++v) r[v] = add_where(r[v], il, b[g + v]);
+            for (std::size_t v = 0; v < NB; ++v) r[v] = add_where(r[v], il, b, g + v, rows);
           } else {
             const double* dk = dense_of[k] + p;
             for (std::size_t v = 0; v < NB; ++v) r[v] = xsimd::fma(il, Bd::load_unaligned(dk + v * W), r[v]);
