@@ -96,8 +96,8 @@ inline void matern52(double* r2, std::size_t count, double sf2, double* deriv = 
   }
 }
 
-// Rows of 0/1 doubles for every W-bit pattern: row b holds bit k of b in lane k. A binary
-// column's W lanes come from this table, so they enter the same fma as a stored column would.
+// A row of 8 doubles for every byte b: element k is bit k of b (0 or 1). W lanes of a bit
+// column come from this table, so they enter the same fma as a stored column of doubles.
 inline const double* bit_rows() {
   struct Rows {
     alignas(64) double r[256 * 8];  // rows on cache-line boundaries: no split loads
