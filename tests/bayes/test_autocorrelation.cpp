@@ -97,3 +97,22 @@ TEST_CASE("short chains are flagged unreliable; bad input throws") {
   CHECK_THROWS_AS(integrated_time(x.data(), 0, 1, 1, 0), locus::InputError);
   CHECK_THROWS_AS(integrated_time(x.data(), 300, 1, 1, 1), locus::InputError);
 }
+
+TEST_CASE("lagged_dots: four lagged sums at once, at every length and lag edge") {
+  locus::Rng rng(23);
+  for (std::size_t n = 1; n <= 70; ++n) {
+    std::vector<double> y(n);
+    for (auto& v : y) v = rng.normal();
+    for (std::size_t lag0 = 0; lag0 < n + 2; ++lag0) {
+      const auto s = locus::bayes::detail::lagged_dots(y.data(), n, lag0);
+      for (std::size_t j = 0; j < 4; ++j) {
+        long double want = 0;  // brute force in extended precision
+        for (std::size_t t = 0; t + lag0 + j < n; ++t) want += static_cast<long double>(y[t]) * y[t + lag0 + j];
+        CAPTURE(n);
+        CAPTURE(lag0);
+        CAPTURE(j);
+        CHECK(s[j] == doctest::Approx(static_cast<double>(want)).epsilon(1e-13).scale(std::sqrt(static_cast<double>(n))));
+      }
+    }
+  }
+}

@@ -64,9 +64,10 @@ inline Summary summarize(const PhotodTarget& target, const Chain& chain, std::si
     s.mean[d] = m;
     s.sigma[d] = std::sqrt(ss / static_cast<double>(n));
     if (tau) (*tau)[d] = integrated_time(v[d].data(), steps, chain.walkers(), 1, 0).tau;  // before reordering
-    s.q50[d] = sample_quantile(v[d], 0.50);
-    s.q14[d] = sample_quantile(v[d], 0.14);
-    s.q86[d] = sample_quantile(v[d], 0.86);
+    const auto q = sample_quantiles(v[d]);
+    s.q14[d] = q[0];
+    s.q50[d] = q[1];
+    s.q86[d] = q[2];
   }
   return s;
 }

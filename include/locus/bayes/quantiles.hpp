@@ -69,4 +69,33 @@ inline double sample_quantile(std::span<double> x, double p) {
   return a + (pos - static_cast<double>(lo)) * (b - a);
 }
 
+// The three levels 0.14, 0.5, 0.86 by sample_quantile's rule, the same values: one selection
+// for the median, then the lower and the upper level each within its own side of it.
+inline std::array<double, 3> sample_quantiles(std::span<double> x) {
+  const std::size_t n = x.size();
+  std::array<double, 3> out{};
+  auto order_stat = [&](std::size_t k, std::size_t from, std::size_t to) {  // x[from, to) holds rank k
+    std::nth_element(x.begin() + static_cast<std::ptrdiff_t>(from), x.begin() + static_cast<std::ptrdiff_t>(k),
+                     x.begin() + static_cast<std::ptrdiff_t>(to));
+    return x[k];
+  };
+  auto interpolate = [&](double p, std::size_t lo, std::size_t next_end) {  // x[lo+1, next_end) holds rank lo+1
+    const double pos = p * static_cast<double>(n - 1), a = x[lo];
+    if (lo + 1 >= n) return a;
+    const double b = *std::min_element(x.begin() + static_cast<std::ptrdiff_t>(lo) + 1,
+                                       x.begin() + static_cast<std::ptrdiff_t>(next_end));
+    return a + (pos - static_cast<double>(lo)) * (b - a);
+  };
+  auto rank = [&](double p) { return static_cast<std::size_t>(p * static_cast<double>(n - 1)); };
+  const std::size_t m = rank(quantile_levels[1]), l = rank(quantile_levels[0]), h = rank(quantile_levels[2]);
+  order_stat(m, 0, n);
+  out[1] = interpolate(quantile_levels[1], m, n);
+  // ranks below m are in x[0, m), so rank l + 1 <= m is in x(l, m]; ranks above m in x(m, n)
+  if (l < m) order_stat(l, 0, m);
+  out[0] = interpolate(quantile_levels[0], l, l < m ? m + 1 : n);
+  if (h > m) order_stat(h, m + 1, n);
+  out[2] = interpolate(quantile_levels[2], h, n);
+  return out;
+}
+
 }  // namespace locus::bayes
