@@ -125,7 +125,7 @@ nlohmann::json bench_suggest(const std::string& name, const SearchSpace& space, 
     std::vector<double> u(space.size()), row(D);
     Rng crng(o.seed + 2);
     for (std::size_t i = 0; i < m; ++i) {
-      for (auto& v : u) v = crng.uniform();
+      space.sample_unit(crng, u.data());
       space.encode_units(u.data(), 1, row.data());
       Xs.push_back(row);
     }

@@ -56,45 +56,47 @@ inline std::array<double, 3> photod_quantiles(std::span<const double> x, std::sp
   return out;
 }
 
+namespace detail {
+// numpy's linear interpolation at level p once x[lo] holds rank lo and x(lo, next_end)
+// holds rank lo + 1 (its minimum).
+inline double interpolate_rank(std::span<const double> x, double p, std::size_t lo, std::size_t next_end) {
+  const std::size_t n = x.size();
+  const double pos = p * static_cast<double>(n - 1), a = x[lo];
+  if (lo + 1 >= n) return a;
+  const double b = *std::min_element(x.begin() + static_cast<std::ptrdiff_t>(lo) + 1,
+                                     x.begin() + static_cast<std::ptrdiff_t>(next_end));
+  return a + (pos - static_cast<double>(lo)) * (b - a);
+}
+inline std::size_t quantile_rank(std::size_t n, double p) { return static_cast<std::size_t>(p * static_cast<double>(n - 1)); }
+// Puts rank k of x at x[k], given that x[from, to) holds it.
+inline void select_rank(std::span<double> x, std::size_t k, std::size_t from, std::size_t to) {
+  std::nth_element(x.begin() + static_cast<std::ptrdiff_t>(from), x.begin() + static_cast<std::ptrdiff_t>(k),
+                   x.begin() + static_cast<std::ptrdiff_t>(to));
+}
+}  // namespace detail
+
 // numpy.quantile's default (linear) rule on samples: the order statistic at floor(p (n − 1))
 // and the next one, interpolated. Partially reorders x (selection, O(n), no full sort).
 inline double sample_quantile(std::span<double> x, double p) {
-  const std::size_t n = x.size();
-  const double pos = p * static_cast<double>(n - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(lo), x.end());
-  const double a = x[lo];
-  if (lo + 1 >= n) return a;
-  const double b = *std::min_element(x.begin() + static_cast<std::ptrdiff_t>(lo) + 1, x.end());
-  return a + (pos - static_cast<double>(lo)) * (b - a);
+  const std::size_t lo = detail::quantile_rank(x.size(), p);
+  detail::select_rank(x, lo, 0, x.size());
+  return detail::interpolate_rank(x, p, lo, x.size());
 }
 
 // The three levels 0.14, 0.5, 0.86 by sample_quantile's rule, the same values: one selection
 // for the median, then the lower and the upper level each within its own side of it.
 inline std::array<double, 3> sample_quantiles(std::span<double> x) {
   const std::size_t n = x.size();
+  const std::size_t l = detail::quantile_rank(n, quantile_levels[0]), m = detail::quantile_rank(n, quantile_levels[1]),
+                    h = detail::quantile_rank(n, quantile_levels[2]);
   std::array<double, 3> out{};
-  auto order_stat = [&](std::size_t k, std::size_t from, std::size_t to) {  // x[from, to) holds rank k
-    std::nth_element(x.begin() + static_cast<std::ptrdiff_t>(from), x.begin() + static_cast<std::ptrdiff_t>(k),
-                     x.begin() + static_cast<std::ptrdiff_t>(to));
-    return x[k];
-  };
-  auto interpolate = [&](double p, std::size_t lo, std::size_t next_end) {  // x[lo+1, next_end) holds rank lo+1
-    const double pos = p * static_cast<double>(n - 1), a = x[lo];
-    if (lo + 1 >= n) return a;
-    const double b = *std::min_element(x.begin() + static_cast<std::ptrdiff_t>(lo) + 1,
-                                       x.begin() + static_cast<std::ptrdiff_t>(next_end));
-    return a + (pos - static_cast<double>(lo)) * (b - a);
-  };
-  auto rank = [&](double p) { return static_cast<std::size_t>(p * static_cast<double>(n - 1)); };
-  const std::size_t m = rank(quantile_levels[1]), l = rank(quantile_levels[0]), h = rank(quantile_levels[2]);
-  order_stat(m, 0, n);
-  out[1] = interpolate(quantile_levels[1], m, n);
+  detail::select_rank(x, m, 0, n);
+  out[1] = detail::interpolate_rank(x, quantile_levels[1], m, n);
   // ranks below m are in x[0, m), so rank l + 1 <= m is in x(l, m]; ranks above m in x(m, n)
-  if (l < m) order_stat(l, 0, m);
-  out[0] = interpolate(quantile_levels[0], l, l < m ? m + 1 : n);
-  if (h > m) order_stat(h, m + 1, n);
-  out[2] = interpolate(quantile_levels[2], h, n);
+  if (l < m) detail::select_rank(x, l, 0, m);
+  out[0] = detail::interpolate_rank(x, quantile_levels[0], l, l < m ? m + 1 : n);
+  if (h > m) detail::select_rank(x, h, m + 1, n);
+  out[2] = detail::interpolate_rank(x, quantile_levels[2], h, n);
   return out;
 }
 

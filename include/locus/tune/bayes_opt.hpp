@@ -306,8 +306,7 @@ class BayesianOptimizer {
     const std::size_t n_cand = options_.candidates + (observed_.empty() ? 0 : options_.local_candidates);
     cand_u_.resize(n_cand * P);
     Rng crng = rng.split(2);
-    for (std::size_t i = 0; i < options_.candidates; ++i)
-      for (std::size_t k = 0; k < P; ++k) cand_u_[i * P + k] = crng.uniform();  // as SearchSpace::sample
+    for (std::size_t i = 0; i < options_.candidates; ++i) space_.sample_unit(crng, cand_u_.data() + i * P);
     std::vector<std::size_t> order(observed_.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return loss_less(observed_[a].loss, observed_[b].loss); });

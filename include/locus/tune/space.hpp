@@ -289,8 +289,14 @@ class SearchSpace {
   // uniform is drawn per parameter, active or not, so the stream does not depend on values.
   Configuration sample(Rng& rng) const {
     std::vector<double> u(params_.size());
-    for (auto& x : u) x = rng.uniform();
+    sample_unit(rng, u.data());
     return from_unit(u);
+  }
+  // The unit coordinates sample() draws (size() values into u): sample(rng) is
+  // from_unit of them, so tuners that score points before building configurations draw the
+  // same stream.
+  void sample_unit(Rng& rng, double* u) const {
+    for (std::size_t i = 0; i < params_.size(); ++i) u[i] = rng.uniform();
   }
 
   // Configuration from unit coordinates u (one per parameter, clamped to [0,1]).
@@ -526,8 +532,7 @@ class SearchSpace {
     const Value* pv = values[p.parent_index];
     if (!pv) return false;
     if (p.condition->op == Condition::Op::at_least) return std::get<std::int64_t>(*pv) >= p.condition->threshold;
-    const auto& s = std::get<std::string>(*pv);
-    return std::find(p.condition->values.begin(), p.condition->values.end(), s) != p.condition->values.end();
+    return one_of_allowed_[i][choice_index(params_[p.parent_index], *pv)] != 0;  // as encode_units decides
   }
   static Value value_from_unit(const Parameter& p, double u) {
     if (p.kind == Kind::categorical) return p.choices[choice_from_unit(p, u)];
