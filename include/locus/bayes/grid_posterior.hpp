@@ -11,6 +11,8 @@
 //     is a Gaussian times a difference of error functions, and the A moments of node n are the
 //     moments of a normal truncated to [0, A_max]. Nodes that provably cannot change the result
 //     by more than skip_tolerance (relative posterior mass) are skipped; see docs/bayes.md.
+// GridOptions::refine (exact mode, off by default) integrates between the nodes, over the model
+// interpolated bilinearly, for stars whose posterior the node spacing does not resolve.
 // GCC 12 reports -Wmaybe-uninitialized / -Wuninitialized inside its own AVX-512 intrinsics
 // (_mm512_undefined_pd, used by xsimd's min/max/exp); the warning is a false positive. The
 // pragma comes before the includes so that it also covers xsimd's out-of-line instantiations,
@@ -61,6 +63,17 @@ struct GridOptions {
   // exact: skip blocks of 8 nodes by a colour-box bound before computing their chi2. The
   // kept nodes and all summaries are identical either way (docs/bayes.md); false is for checks.
   bool skip_blocks = true;
+  // exact: refinement between the nodes (docs/bayes.md, "Refinement"). A posterior narrower
+  // than the node spacing depends on where the nodes fall; with refine, such stars are
+  // integrated over the model refined between the nodes by bilinear interpolation (colours,
+  // Mr, and the prior map at the interpolated Mr), i.e. the continuous model PhotodTarget
+  // samples. Each cell that can matter is split R_t x R_f times, R per axis the smallest that
+  // gives the posterior's local conditional width at least refine_steps_per_sigma sub-steps,
+  // in [min_refine, max_refine]; a star that needs more than max_refine gets
+  // status::unresolved. Off by default for now: it costs ~20x the node grid per star.
+  bool refine = false;
+  double refine_steps_per_sigma = 1.5;
+  std::size_t min_refine = 1, max_refine = 32;
 };
 
 // Marginal posteriors of one star (photo-D's normalisation: sum(p) * step = 1 on a regular axis).
@@ -216,6 +229,13 @@ class GridPosterior {
     std::vector<std::size_t> kept;            // exact: nodes that enter the sums
     std::vector<double> w, ea, ea2;           // per kept node: weight, E[A], E[A^2]
     std::vector<double> feh_w, mr_w, ar_w;    // weight per track / distinct Mr / A_r grid value
+    std::vector<double> cell_ub;              // refinement: per cell, upper bound of log density
+    struct Points {  // refinement: the sub-grid points evaluated (SoA, padded to whole batches)
+      std::array<std::vector<double>, n_colours> col;
+      std::vector<double> mr, feh, hmr, hfe;  // hmr, hfe: the widths the point stands for
+      std::vector<double> lp, lna;            // the cell's largest log prior + log area; log area
+      std::vector<double> scratch, cdf_mr, cdf_feh;  // spread_quantiles
+    } pt;
     struct Kept {  // exact: per kept node A*, bound, standardised range, tc, CDF constants, weights
       std::vector<double> astar, bound, al, be, tc, c0, c1, wz, ec;  // wz = w / z, ec: see mixture_cdf
       std::vector<double> m1, m2, m3;  // E[t^k] of the standardised A_r, t = (A - A*) sqrt(a)
@@ -226,6 +246,9 @@ class GridPosterior {
       : model_(std::move(model)), ext_(std::move(ext)), opt_(opt), r_needed_(priors.depends_on_r()) {
     if (!(opt_.ar_step > 0)) throw ConfigError("GridPosterior: ar_step must be > 0");
     if (!(opt_.skip_tolerance > 0 && opt_.skip_tolerance < 1)) throw ConfigError("GridPosterior: skip_tolerance must be in (0, 1)");
+    if (!(opt_.refine_steps_per_sigma > 0)) throw ConfigError("GridPosterior: refine_steps_per_sigma must be > 0");
+    if (opt_.min_refine < 1 || opt_.max_refine < opt_.min_refine || opt_.max_refine > 1024)
+      throw ConfigError("GridPosterior: need 1 <= min_refine <= max_refine <= 1024");
     N_ = model_.size();
     Npad_ = simd::round_up<double>(N_);
     for (std::size_t c = 0; c < n_colours; ++c) {
@@ -270,6 +293,9 @@ class GridPosterior {
     mr_index_.resize(N_);
     for (std::size_t n = 0; n < N_; ++n)
       mr_index_[n] = static_cast<std::size_t>(std::lower_bound(mr_values_.begin(), mr_values_.end(), model_.mr(n)) - mr_values_.begin());
+    // refinement is over the node grid's cells; exclude_plateau has no meaning between nodes
+    refining_ = opt_.refine && opt_.mode == GridMode::exact && !opt_.exclude_plateau;
+    if (refining_) build_cells(priors);
   }
 
   const LocusModel& model() const { return model_; }
@@ -679,17 +705,391 @@ class GridPosterior {
       if (need >= eps || attempt == 2 || eps <= min_skip_tolerance) break;
       eps = std::max(0.5 * need, min_skip_tolerance);
     }
+    if (refining_) {
+      bool unresolved = false;
+      const auto r = refinement(st, ws, tmax, unresolved);
+      if (unresolved) s.status |= status::unresolved;
+      if (r[0] * r[1] > 1 || opt_.min_refine > 1) return fit_refined(st, s, ws, mg, tmax, zref);
+    }
     const double total = std::accumulate(ws.w.begin(), ws.w.end(), 0.0);
     ar_quantiles(st, ws, total, s);
-    if (mg) {
-      const double dA = opt_.ar_step;
-      const std::size_t nA = static_cast<std::size_t>(std::floor(st.amax / dA * (1 + 1e-12))) + 1;
-      mg->ar.resize(nA), mg->p_ar.resize(nA);
-      for (std::size_t j = 0; j < nA; ++j) {
-        mg->ar[j] = static_cast<double>(j) * dA;
-        mg->p_ar[j] = mixture_cdf(st, ws, mg->ar[j], total)[1];
+    if (mg) ar_marginal(st, ws, total, *mg);
+    finish(s);
+    return s;
+  }
+
+  // The A_r marginal density on the grid 0, ar_step, ... <= A_max (exact mixture).
+  void ar_marginal(const Prepared& st, const Workspace& ws, double total, Marginals& mg) const {
+    const double dA = opt_.ar_step;
+    const std::size_t nA = static_cast<std::size_t>(std::floor(st.amax / dA * (1 + 1e-12))) + 1;
+    mg.ar.resize(nA), mg.p_ar.resize(nA);
+    for (std::size_t j = 0; j < nA; ++j) {
+      mg.ar[j] = static_cast<double>(j) * dA;
+      mg.p_ar[j] = mixture_cdf(st, ws, mg.ar[j], total)[1];
+    }
+  }
+
+  // ---------------------------------------------------------------- refinement
+  // Cell n is the (t, [Fe/H]) rectangle whose lowest corner is node n (it, jf); it owns the
+  // sub-grid points (it + k/R_t, jf + l/R_f), k < R_t, l < R_f (k = 0 on the last t, l = 0 on
+  // the last track), so the cells' points together are the model refined R_t x R_f times.
+  // Per cell: the colour box of its four corners (bilinear points are convex combinations of
+  // them) and, per r bin, the largest prior map value over its (Mr, [Fe/H]) box.
+  void build_cells(const PriorMaps& priors) {
+    const std::size_t nt = model_.n_t(), nf = model_.n_feh();
+    maps_.resize(PriorMaps::n_bins);
+    for (std::size_t k = 0; k < PriorMaps::n_bins; ++k) maps_[k] = priors.map(k);
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      cell_centre_[c].assign(Npad_, 1e100);
+      cell_half_[c].assign(Npad_, 0.0);
+    }
+    cell_lpmax_.assign(PriorMaps::n_bins * Npad_, -std::numeric_limits<double>::infinity());
+    for (std::size_t n = 0; n < N_; ++n) {
+      const auto q = corners(n);
+      for (std::size_t c = 0; c < n_colours; ++c) {
+        double lo = col_[c][q[0]], hi = lo;
+        for (const std::size_t m : q) lo = std::min(lo, col_[c][m]), hi = std::max(hi, col_[c][m]);
+        cell_centre_[c][n] = 0.5 * (lo + hi);
+        cell_half_[c][n] = 0.5 * (hi - lo) * (1 + 1e-12) + 1e-15 * std::abs(lo);
+      }
+      double mlo = model_.mr(q[0]), mhi = mlo;
+      for (const std::size_t m : q) mlo = std::min(mlo, model_.mr(m)), mhi = std::max(mhi, model_.mr(m));
+      const double flo = model_.feh(q[0]), fhi = model_.feh(q[3]);
+      for (std::size_t k = 0; k < PriorMaps::n_bins; ++k) {
+        const double p = box_max(maps_[k], mlo, mhi, flo, fhi);
+        if (p > 0) cell_lpmax_[k * Npad_ + n] = std::log(p);
       }
     }
+    (void)nt, (void)nf;
+  }
+  // Corners of cell n: (it, jf), (it+1, jf), (it, jf+1), (it+1, jf+1), clamped to the grid.
+  std::array<std::size_t, 4> corners(std::size_t n) const {
+    const std::size_t it = model_.t_index(n), jf = model_.feh_index(n);
+    const std::size_t it1 = std::min(it + 1, model_.n_t() - 1), jf1 = std::min(jf + 1, model_.n_feh() - 1);
+    return {n, model_.index(it1, jf), model_.index(it, jf1), model_.index(it1, jf1)};
+  }
+  // Largest value of the map's bilinear density over [mlo, mhi] x [flo, fhi]: at most the
+  // largest grid value of the map cells the box touches.
+  static double box_max(const PriorMap& m, double mlo, double mhi, double flo, double fhi) {
+    if (m.everywhere) return 1.0;
+    if (fhi < m.feh.lo || flo > m.feh.hi() || mhi < m.mr.lo || mlo > m.mr.hi()) return 0.0;
+    auto range = [](const Axis& a, double lo, double hi) {
+      const double ul = (std::max(lo, a.lo) - a.lo) / a.step, uh = (std::min(hi, a.hi()) - a.lo) / a.step;
+      const double top = static_cast<double>(a.n - 1);
+      return std::pair{static_cast<std::size_t>(std::clamp(std::floor(ul) - 1, 0.0, top)),
+                       static_cast<std::size_t>(std::clamp(std::ceil(uh) + 1, 0.0, top))};
+    };
+    const auto [i0, i1] = range(m.feh, flo, fhi);
+    const auto [j0, j1] = range(m.mr, mlo, mhi);
+    double best = 0;
+    for (std::size_t j = j0; j <= j1; ++j)
+      for (std::size_t i = i0; i <= i1; ++i) best = std::max(best, m.value(i, j));
+    return best;
+  }
+
+  // Refinement (R_t, R_f) the star needs. Around every node within e^-15 of the best, the
+  // posterior's log density changes over one node step along t by about q_t^2 / 2, with
+  // q_t^2 = the chi2 distance to the neighbouring node (A_r profiled out where A* is inside
+  // [0, A_max]); its conditional width is then ~1/q_t steps. R = ceil(q * steps_per_sigma).
+  std::array<std::size_t, 2> refinement(const Prepared& st, const Workspace& ws, double tmax, bool& unresolved) const {
+    const std::size_t nt = model_.n_t(), nf = model_.n_feh();
+    double q2[2] = {0, 0};
+    const double cut = tmax - 15.0;
+    for (const std::size_t n : ws.kept) {
+      if (ws.bound[n] < cut) continue;
+      const std::size_t it = model_.t_index(n), jf = model_.feh_index(n);
+      const bool inside = ws.astar[n] > 0 && ws.astar[n] < st.amax;
+      auto dist2 = [&](std::size_t m) {
+        double s2 = 0, b = 0;
+        for (std::size_t c = 0; c < n_colours; ++c) {
+          const double d = col_[c][m] - col_[c][n];
+          s2 += st.w[c] * d * d, b += st.kw[c] * d;
+        }
+        return inside ? s2 - b * b / st.a : s2;
+      };
+      if (it > 0) q2[0] = std::max(q2[0], dist2(n - 1));
+      if (it + 1 < nt) q2[0] = std::max(q2[0], dist2(n + 1));
+      if (jf > 0) q2[1] = std::max(q2[1], dist2(n - nt));
+      if (jf + 1 < nf) q2[1] = std::max(q2[1], dist2(n + nt));
+    }
+    std::array<std::size_t, 2> r{};
+    for (std::size_t a = 0; a < 2; ++a) {
+      const double want = std::ceil(std::sqrt(q2[a]) * opt_.refine_steps_per_sigma);
+      if (want > static_cast<double>(opt_.max_refine)) unresolved = true;
+      r[a] = static_cast<std::size_t>(std::clamp(want, static_cast<double>(opt_.min_refine), static_cast<double>(opt_.max_refine)));
+    }
+    return r;
+  }
+
+  double cell_prior_max(const Prepared& st, std::size_t n) const { return cell_lpmax_[st.bin * Npad_ + n]; }
+
+  // A lower bound of chi2 over cell n, tighter than the colour box's: with the colours
+  // c(u, v) = c00 + u e + v f + uv g (bilinear, u, v in [0, 1]) and A_r free (profiled out:
+  // |x|^2 = x'Wx - (k'Wx)^2 / a, which only lowers chi2), sqrt(chi2) >= |d - u e - v f| - |g|
+  // with d = obs - c00, and the first term's minimum over the square is a 2-D box-constrained
+  // least-squares problem, solved exactly (interior stationary point, else the best edge).
+  double cell_chi2_bound(const Prepared& st, std::size_t n) const {
+    const auto q = corners(n);
+    std::array<double, n_colours> d{}, e{}, f{}, g{};
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      const double c00 = col_[c][q[0]], c10 = col_[c][q[1]], c01 = col_[c][q[2]], c11 = col_[c][q[3]];
+      d[c] = st.obs[c] - c00, e[c] = c10 - c00, f[c] = c01 - c00, g[c] = c11 - c10 - c01 + c00;
+    }
+    auto dot = [&](const std::array<double, n_colours>& x, const std::array<double, n_colours>& y) {
+      double s = 0, kx = 0, ky = 0;
+      for (std::size_t c = 0; c < n_colours; ++c) s += st.w[c] * x[c] * y[c], kx += st.kw[c] * x[c], ky += st.kw[c] * y[c];
+      return s - kx * ky / st.a;
+    };
+    const double dd = dot(d, d), de = dot(d, e), df = dot(d, f), ee = dot(e, e), ef = dot(e, f), ff = dot(f, f);
+    auto Q = [&](double u, double v) { return dd - 2 * u * de - 2 * v * df + u * u * ee + 2 * u * v * ef + v * v * ff; };
+    double best = std::numeric_limits<double>::infinity();
+    const double det = ee * ff - ef * ef;
+    if (det > 1e-12 * (ee * ff + 1e-300)) {
+      const double u = (de * ff - df * ef) / det, v = (df * ee - de * ef) / det;
+      if (u >= 0 && u <= 1 && v >= 0 && v <= 1) best = Q(u, v);
+    }
+    if (!(best < std::numeric_limits<double>::infinity())) {
+      auto clamp01 = [](double x) { return std::isfinite(x) ? std::clamp(x, 0.0, 1.0) : 0.0; };
+      for (const double u : {0.0, 1.0}) best = std::min(best, Q(u, clamp01((df - u * ef) / ff)));
+      for (const double v : {0.0, 1.0}) best = std::min(best, Q(clamp01((de - v * ef) / ee), v));
+    }
+    const double gap = std::max(0.0, std::sqrt(std::max(best, 0.0)) - std::sqrt(std::max(dot(g, g), 0.0)));
+    return gap * gap * (1 - 1e-9);
+  }
+
+  // Refinement (R_t, R_f) of cell n for this star: its edges' chi2 lengths q (A_r profiled
+  // out), R = ceil(q * refine_steps_per_sigma) in [min_refine, max_refine]. Cells on the last
+  // t or [Fe/H] line take the edges of the cell before them.
+  std::array<std::size_t, 2> cell_refinement(const Prepared& st, std::size_t n) const {
+    const std::size_t nt = model_.n_t(), nf = model_.n_feh();
+    const std::size_t it = std::min(model_.t_index(n), nt > 1 ? nt - 2 : 0);
+    const std::size_t jf = std::min(model_.feh_index(n), nf > 1 ? nf - 2 : 0);
+    const std::size_t n00 = model_.index(it, jf), n10 = model_.index(std::min(it + 1, nt - 1), jf);
+    const std::size_t n01 = model_.index(it, std::min(jf + 1, nf - 1)), n11 = model_.index(std::min(it + 1, nt - 1), std::min(jf + 1, nf - 1));
+    auto dist2 = [&](std::size_t x, std::size_t y) {
+      double s2 = 0, b = 0;
+      for (std::size_t c = 0; c < n_colours; ++c) {
+        const double d = col_[c][x] - col_[c][y];
+        s2 += st.w[c] * d * d, b += st.kw[c] * d;
+      }
+      return s2 - b * b / st.a;
+    };
+    const double qt = std::sqrt(std::max({dist2(n10, n00), dist2(n11, n01), 0.0}));
+    const double qf = std::sqrt(std::max({dist2(n01, n00), dist2(n11, n10), 0.0}));
+    auto r = [&](double q) {
+      return static_cast<std::size_t>(std::clamp(std::ceil(q * opt_.refine_steps_per_sigma), static_cast<double>(opt_.min_refine),
+                                                 static_cast<double>(opt_.max_refine)));
+    };
+    return {r(qt), r(qf)};
+  }
+
+  // Appends cell n's sub-grid points (bilinear colours and Mr, prior map at (Mr, [Fe/H])),
+  // each with the log of its area (1 / (R_t R_f) of a cell) added to its log prior, and the
+  // widths of Mr and [Fe/H] it stands for.
+  void cell_points(const Prepared& st, Workspace& ws, std::size_t n, double T0) const {
+    const auto [Rt, Rf] = cell_refinement(st, n);
+    const std::size_t it = model_.t_index(n), jf = model_.feh_index(n);
+    const std::size_t Kt = it + 1 < model_.n_t() ? Rt : 1, Kf = jf + 1 < model_.n_feh() ? Rf : 1;
+    const auto q = corners(n);
+    const double f0 = model_.feh(q[0]), f1 = model_.feh(q[3]);
+    const double lnarea = -std::log(static_cast<double>(Rt * Rf));
+    const double rt = 1.0 / static_cast<double>(Rt), rf = 1.0 / static_cast<double>(Rf);
+    const double hfe = (jf + 1 < model_.n_feh() ? f1 - f0 : f0 - model_.feh_values()[jf - (jf > 0)]) * rf;
+    const double lpcap = cell_prior_max(st, n) + lnarea;
+    // A point whose chi2 with A_r free (a lower bound) already puts it below T0 with the
+    // cell's largest prior is not stored (see fit_refined).
+    const double chi2_cut = 2 * (lpcap - T0);
+    const double* M = model_.mr_data();
+    std::array<std::array<double, 4>, n_colours> cc;  // corner colours
+    for (std::size_t c = 0; c < n_colours; ++c)
+      for (std::size_t j = 0; j < 4; ++j) cc[c][j] = col_[c][q[j]];
+    auto& p = ws.pt;
+    for (std::size_t l = 0; l < Kf; ++l) {
+      const double v = static_cast<double>(l) / static_cast<double>(Rf);
+      const double feh = f0 + (f1 - f0) * v;
+      for (std::size_t k = 0; k < Kt; ++k) {
+        const double u = static_cast<double>(k) / static_cast<double>(Rt);
+        const double a00 = (1 - u) * (1 - v), a10 = u * (1 - v), a01 = (1 - u) * v, a11 = u * v;
+        std::array<double, n_colours> col;
+        double s2 = 0, b = 0;
+        for (std::size_t c = 0; c < n_colours; ++c) {
+          col[c] = a00 * cc[c][0] + a10 * cc[c][1] + a01 * cc[c][2] + a11 * cc[c][3];
+          const double d = st.obs[c] - col[c];
+          s2 += st.w[c] * d * d, b += st.kw[c] * d;
+        }
+        if (s2 - b * b / st.a > chi2_cut) continue;
+        for (std::size_t c = 0; c < n_colours; ++c) p.col[c].push_back(col[c]);
+        p.mr.push_back(a00 * M[q[0]] + a10 * M[q[1]] + a01 * M[q[2]] + a11 * M[q[3]]);
+        // the Mr range the point stands for: its sub-cell's Mr steps along t and [Fe/H]
+        const double ht = ((M[q[1]] - M[q[0]]) * (1 - v) + (M[q[3]] - M[q[2]]) * v) * rt;
+        const double hf = ((M[q[2]] - M[q[0]]) * (1 - u) + (M[q[3]] - M[q[1]]) * u) * rf;
+        p.hmr.push_back(std::sqrt(ht * ht + hf * hf));
+        p.feh.push_back(feh);
+        p.hfe.push_back(hfe);
+        p.lp.push_back(lpcap);  // the prior itself is looked up only where the point can matter
+        p.lna.push_back(lnarea);
+      }
+    }
+  }
+
+  // Quantiles (levels quantile_levels) of a mixture of uniform distributions: kept point i
+  // has weight w[i] spread over value(j) +- width(j) / 2 (j = kept[i]). The CDF is exact at
+  // the edges of `bins` bins over the spread range (slopes and offsets accumulated per bin)
+  // and linear within them, so a quantile is good to one bin width. With `cdf`, the CDF at
+  // the bin edges is stored there (bins + 1 values) and lo/step returned through the axis.
+  template <class Value, class Width>
+  static std::array<double, 3> spread_quantiles(const Workspace& ws, std::size_t K, double total, Value value, Width width,
+                                                std::vector<double>& scratch, std::vector<double>* cdf, double& lo,
+                                                double& step) {
+    constexpr std::size_t bins = 4096;
+    double vlo = std::numeric_limits<double>::infinity(), vhi = -vlo, hmax = 0;
+    for (std::size_t i = 0; i < K; ++i) {
+      const std::size_t j = ws.kept[i];
+      vlo = std::min(vlo, value(j)), vhi = std::max(vhi, value(j)), hmax = std::max(hmax, width(j));
+    }
+    lo = vlo - 0.5 * hmax, step = std::max(vhi - vlo + hmax, 1e-12) / static_cast<double>(bins);
+    scratch.assign(2 * (bins + 1), 0.0);
+    double* slope = scratch.data();
+    double* offset = slope + (bins + 1);
+    auto ramp = [&](double a, double sl) {  // adds sl * max(0, x - a) to the CDF
+      const double u = std::clamp((a - lo) / step, 0.0, static_cast<double>(bins));
+      const std::size_t b = std::min(bins, static_cast<std::size_t>(u) + 1);  // first edge >= a
+      slope[b] += sl;
+      offset[b] += sl * (lo + step * static_cast<double>(b) - a);
+    };
+    for (std::size_t i = 0; i < K; ++i) {
+      const std::size_t j = ws.kept[i];
+      const double h = std::max(width(j), 1e-9 * step), sl = ws.w[i] / h;
+      ramp(value(j) - 0.5 * h, sl), ramp(value(j) + 0.5 * h, -sl);
+    }
+    std::array<double, 3> out{};
+    if (cdf) cdf->clear();
+    double c = 0, sl = 0;  // CDF at edge b - 1, its slope beyond it
+    std::size_t q = 0;
+    for (std::size_t b = 0; b <= bins && (q < 3 || cdf); ++b) {
+      const double next = b == 0 ? offset[0] : c + sl * step + offset[b];
+      while (q < 3 && next >= quantile_levels[q] * total) {
+        const double c0 = b == 0 ? next : c, f = next > c0 ? (quantile_levels[q] * total - c0) / (next - c0) : 1.0;
+        out[q++] = lo + step * (b == 0 ? 0.0 : static_cast<double>(b - 1) + f);
+      }
+      c = next, sl += slope[b];
+      if (cdf) cdf->push_back(c);
+    }
+    for (; q < 3; ++q) out[q] = lo + step * static_cast<double>(bins);
+    return out;
+  }
+
+  Summary fit_refined(const Prepared& st, Summary& s, Workspace& ws, Marginals* mg, double tmax_nodes, double zref_nodes) const {
+    const double sqa = std::sqrt(st.a);
+    const double gmax = std::min(st.amax * sqa, std::sqrt(2 * std::numbers::pi));
+    const double eps = opt_.skip_tolerance;
+    // 1. Upper bound of every cell's log density, as the blocks' bound in fit_exact.
+    ws.cell_ub.resize(Npad_);
+    const double* lpc = cell_lpmax_.data() + st.bin * Npad_;
+    for (std::size_t n = 0; n < Npad_; n += lanes) {
+      batch as, rho2(0.0);
+      const batch m = min_chi2(st, cell_centre_, n, &as);
+      for (std::size_t c = 0; c < n_colours; ++c) {
+        const batch h = batch::load_unaligned(cell_half_[c].data() + n);
+        rho2 = xsimd::fma(batch(st.w[c]) * h, h, rho2);
+      }
+      const batch gap = xsimd::max(xsimd::sqrt(m) - xsimd::sqrt(rho2), batch(0.0));
+      (batch::load_unaligned(lpc + n) - batch(0.5 * (1 - 1e-9)) * (gap * gap)).store_unaligned(ws.cell_ub.data() + n);
+    }
+    // 2. Every node is a point of its cell, with area at least 1 / max_refine^2, so the best
+    // node's weight exp(tmax) z_ref / max_refine^2 is a lower bound of the total. A cell's
+    // points weigh at most exp(ub) g_max together (their areas sum to 1), so skipping the
+    // cells with ub < T0 leaves out at most N exp(T0) g_max = eps times that bound.
+    const double mr2 = static_cast<double>(opt_.max_refine * opt_.max_refine);
+    const double T0 = tmax_nodes + std::log(zref_nodes / mr2) + std::log(eps) - std::log(static_cast<double>(N_)) - std::log(gmax);
+    auto& p = ws.pt;
+    for (auto& c : p.col) c.clear();
+    p.mr.clear(), p.feh.clear(), p.lp.clear(), p.hmr.clear(), p.hfe.clear(), p.lna.clear();
+    for (std::size_t n = 0; n < N_; ++n)
+      if (ws.cell_ub[n] >= T0 && cell_prior_max(st, n) - 0.5 * cell_chi2_bound(st, n) >= T0) cell_points(st, ws, n, T0);
+    const std::size_t np = p.mr.size(), npp = simd::round_up<double>(np);
+    for (auto& c : p.col) c.resize(npp, 1e100);
+    p.lp.resize(npp, -std::numeric_limits<double>::infinity());
+    // 3. Every point's A* and bound, as pass 1 over nodes.
+    ws.astar.resize(npp), ws.bound.resize(npp);
+    double cmin = std::numeric_limits<double>::infinity(), tmax = -cmin;
+    std::size_t ref = 0;
+    {
+      batch vmin(cmin);
+      for (std::size_t i = 0; i < npp; i += lanes) {
+        batch as;
+        const batch m = min_chi2(st, p.col, i, &as);
+        vmin = xsimd::min(vmin, m);
+        as.store_unaligned(ws.astar.data() + i);
+        (batch::load_unaligned(p.lp.data() + i) - batch(0.5) * m).store_unaligned(ws.bound.data() + i);
+      }
+      alignas(64) double tmp[lanes];
+      vmin.store_aligned(tmp);
+      cmin = *std::min_element(tmp, tmp + lanes);
+      // The bounds so far use the cell's largest prior. Points below T0 with it are left out
+      // (a cell's points weigh at most exp(T0) g_max together there, as the skipped cells);
+      // the others get their prior: the map at (Mr, [Fe/H]) times the point's area.
+      const PriorMap& map = maps_[st.bin];
+      for (std::size_t i = 0; i < np; ++i) {
+        if (!(ws.bound[i] >= T0)) {
+          ws.bound[i] = -std::numeric_limits<double>::infinity();
+          continue;
+        }
+        const double pr = map.density(p.mr[i], p.feh[i]);
+        ws.bound[i] = pr > 0 ? ws.bound[i] - p.lp[i] + p.lna[i] + std::log(pr) : -std::numeric_limits<double>::infinity();
+        if (ws.bound[i] > tmax) tmax = ws.bound[i], ref = i;
+      }
+    }
+    (void)cmin;  // chi2_min stays the nodes' (the points are only those that can matter)
+    if (!(tmax > -std::numeric_limits<double>::infinity())) {  // cannot happen: the best node is a point
+      s.status |= status::prior_zero | status::no_fit;
+      return s;
+    }
+    const double zref = detail::truncated_std(-ws.astar[ref] * sqa, (st.amax - ws.astar[ref]) * sqa).z;
+    const double T = tmax + std::log(zref) + std::log(eps) - std::log(static_cast<double>(std::max<std::size_t>(np, 1))) - std::log(gmax);
+    ws.kept.clear();
+    for (std::size_t i = 0; i < np; ++i)
+      if (ws.bound[i] >= T) ws.kept.push_back(i);
+    kept_moments(st, ws, tmax, zref);
+    const std::size_t K = ws.kept.size();
+    const double total = std::accumulate(ws.w.begin(), ws.w.begin() + static_cast<std::ptrdiff_t>(K), 0.0);
+    s.nodes_used = static_cast<std::uint32_t>(K);
+    // Mr and [Fe/H]: moments over the points; quantiles of the continuous posterior, each
+    // point's weight spread uniformly over the Mr and [Fe/H] widths it stands for (a rule over
+    // the points' discrete values would step by a sub-grid spacing, which can be a large part
+    // of a narrow sigma), so they converge with the refinement.
+    double mmr = 0, mfe = 0;
+    for (std::size_t i = 0; i < K; ++i) mmr += ws.w[i] * p.mr[ws.kept[i]], mfe += ws.w[i] * p.feh[ws.kept[i]];
+    mmr /= total, mfe /= total;
+    double vmr = 0, vfe = 0;
+    for (std::size_t i = 0; i < K; ++i) {
+      const std::size_t j = ws.kept[i];
+      const double dm = p.mr[j] - mmr, df = p.feh[j] - mfe;
+      vmr += ws.w[i] * dm * dm, vfe += ws.w[i] * df * df;
+    }
+    double mlo, mstep, flo, fstep;
+    const auto qm = spread_quantiles(ws, K, total, [&](std::size_t j) { return p.mr[j]; }, [&](std::size_t j) { return p.hmr[j]; },
+                                     p.scratch, mg ? &p.cdf_mr : nullptr, mlo, mstep);
+    const auto qf = spread_quantiles(ws, K, total, [&](std::size_t j) { return p.feh[j]; }, [&](std::size_t j) { return p.hfe[j]; },
+                                     p.scratch, mg ? &p.cdf_feh : nullptr, flo, fstep);
+    constexpr std::size_t im = index(Param::mr), jf = index(Param::feh);
+    s.mean[im] = mmr, s.mean[jf] = mfe;
+    s.sigma[im] = std::sqrt(vmr / total), s.sigma[jf] = std::sqrt(vfe / total);
+    s.q14[im] = qm[0], s.q50[im] = qm[1], s.q86[im] = qm[2];
+    s.q14[jf] = qf[0], s.q50[jf] = qf[1], s.q86[jf] = qf[2];
+    if (mg) {  // densities on the bin centres (CDF differences)
+      auto density = [&](const std::vector<double>& cdf, double lo, double step, std::vector<double>& x, std::vector<double>& px) {
+        const std::size_t nb = cdf.size() - 1;
+        x.resize(nb), px.resize(nb);
+        for (std::size_t b = 0; b < nb; ++b) x[b] = lo + step * (static_cast<double>(b) + 0.5), px[b] = (cdf[b + 1] - cdf[b]) / total;
+      };
+      density(p.cdf_mr, mlo, mstep, mg->mr, mg->p_mr);  // p_mr: mass per bin (sums to 1)
+      density(p.cdf_feh, flo, fstep, mg->feh, mg->p_feh);
+      for (auto& x : mg->p_feh) x /= fstep;  // p_feh: a density, as on the track axis
+    }
+    ar_moments(ws, total, s);
+    ar_quantiles(st, ws, total, s);
+    if (mg) ar_marginal(st, ws, total, *mg);
     finish(s);
     return s;
   }
@@ -815,6 +1215,10 @@ class GridPosterior {
   bool r_needed_ = true;
   std::vector<double> mr_values_;
   std::vector<std::size_t> mr_index_;
+  bool refining_ = false;
+  std::vector<PriorMap> maps_;  // refinement: the prior between nodes
+  std::array<std::vector<double>, n_colours> cell_centre_, cell_half_;
+  std::vector<double> cell_lpmax_;
   double mr_range_ = 0, feh_range_ = 0;
   static constexpr double min_skip_tolerance = 1e-200;
 };

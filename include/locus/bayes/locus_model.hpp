@@ -97,6 +97,36 @@ class LocusModel {
     return LocusModel(std::move(t), std::move(feh), std::move(mr), std::move(col), t_is_mr_);
   }
 
+  // The model refined rt times in t and rf times in [Fe/H]: every cell split into rt x rf, the
+  // new nodes on the bilinear interpolation (so the refined model interpolates to the same
+  // continuous model). A grid posterior over it is a finer quadrature of the same density.
+  LocusModel refined(std::size_t rt, std::size_t rf) const {
+    if (rt < 1 || rf < 1) throw ConfigError("LocusModel::refined: factors must be >= 1");
+    auto split = [](const std::vector<double>& a, std::size_t r) {
+      std::vector<double> out;
+      for (std::size_t i = 0; i + 1 < a.size(); ++i)
+        for (std::size_t k = 0; k < r; ++k) out.push_back(a[i] + (a[i + 1] - a[i]) * static_cast<double>(k) / static_cast<double>(r));
+      out.push_back(a.back());
+      return out;
+    };
+    std::vector<double> t = split(t_, rt), feh = split(feh_, rf), mr;
+    std::array<std::vector<double>, n_colours> col;
+    for (std::size_t j = 0; j < feh.size(); ++j)
+      for (std::size_t i = 0; i < t.size(); ++i) {
+        // cell and fraction from the indices, so that the new nodes do not depend on rounding
+        const std::size_t ci = std::min(i / rt, t_.size() - 1), cj = std::min(j / rf, feh_.size() - 1);
+        const double u = static_cast<double>(i - ci * rt) / static_cast<double>(rt);
+        const double v = static_cast<double>(j - cj * rf) / static_cast<double>(rf);
+        const std::size_t i1 = std::min(ci + 1, t_.size() - 1), j1 = std::min(cj + 1, feh_.size() - 1);
+        const std::size_t q[4] = {index(ci, cj), index(i1, cj), index(ci, j1), index(i1, j1)};
+        const double a[4] = {(1 - u) * (1 - v), u * (1 - v), (1 - u) * v, u * v};
+        auto at = [&](const std::vector<double>& x) { return a[0] * x[q[0]] + a[1] * x[q[1]] + a[2] * x[q[2]] + a[3] * x[q[3]]; };
+        mr.push_back(at(mr_));
+        for (std::size_t c = 0; c < n_colours; ++c) col[c].push_back(at(col_[c]));
+      }
+    return LocusModel(std::move(t), std::move(feh), std::move(mr), std::move(col), t_is_mr_);
+  }
+
   std::size_t n_t() const { return t_.size(); }
   std::size_t n_feh() const { return feh_.size(); }
   std::size_t size() const { return mr_.size(); }

@@ -28,6 +28,7 @@ enum Bits : status_t {
   // bayes (16..19)
   poor_fit = first_module_bit << 0,    // chi2_min above the posterior's chi2_max
   prior_zero = first_module_bit << 1,  // the prior is 0 on every model node
+  unresolved = first_module_bit << 2,  // the grid posterior is narrower than its finest refinement resolves
   first_user_bit = 1u << 28,
 };
 }  // namespace status
@@ -38,7 +39,7 @@ inline constexpr std::pair<status_t, const char*> status_names[] = {
     {status::bad_error, "bad_error"},         {status::no_fit, "no_fit"},
     {status::out_of_range, "out_of_range"},   {status::not_converged, "not_converged"},
     {status::cut, "cut"},                     {status::poor_fit, "poor_fit"},
-    {status::prior_zero, "prior_zero"}};
+    {status::prior_zero, "prior_zero"},       {status::unresolved, "unresolved"}};
 
 // Human-readable list of the bits set in `s`, joined by '|' ("ok" when none; bits without a
 // name are shown as "bit20" etc.).

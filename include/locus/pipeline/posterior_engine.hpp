@@ -43,6 +43,8 @@ inline nlohmann::json to_json(const PosteriorOptions& o) {
     j["ar_step"] = o.grid.ar_step;
     j["skip_tolerance"] = o.grid.skip_tolerance;
     j["exclude_plateau"] = o.grid.exclude_plateau;
+    if (o.grid.refine)  // (only when on, so that existing run records keep their fingerprints)
+      j["refine"] = {{"steps_per_sigma", o.grid.refine_steps_per_sigma}, {"min", o.grid.min_refine}, {"max", o.grid.max_refine}};
   } else {
     j["walkers"] = o.mcmc.walkers;
     j["steps"] = o.mcmc.steps;
