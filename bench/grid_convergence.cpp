@@ -154,7 +154,7 @@ void report(const char* sample, const std::vector<Star>& stars, const std::vecto
 
 int main(int argc, char** argv) {
   std::string data = LOCUS_DATA_DIR, csv;
-  std::size_t every = 1, ref_r = 16, check_r = 8, threads = 0;
+  std::size_t every = 1, ref_r = 32, check_r = 16, threads = 0;
   double mock_area = 2.0, mock_rmax = 17.0;
   GridOptions new_opt;
   new_opt.refine = true;

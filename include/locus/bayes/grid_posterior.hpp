@@ -70,9 +70,9 @@ struct GridOptions {
   // samples. Each cell that can matter is split R_t x R_f times, R per axis the smallest that
   // gives the posterior's local conditional width at least refine_steps_per_sigma sub-steps,
   // in [min_refine, max_refine]; a star that needs more than max_refine gets
-  // status::unresolved. Off by default for now: it costs ~20x the node grid per star.
+  // status::unresolved. Off by default for now: it costs ~34x the node grid per star.
   bool refine = false;
-  double refine_steps_per_sigma = 1.5;
+  double refine_steps_per_sigma = 2.0;
   std::size_t min_refine = 1, max_refine = 32;
 };
 
@@ -567,6 +567,22 @@ class GridPosterior {
     return m;
   }
 
+  // A lower bound of chi2 over colour boxes i .. i+lanes-1 (centres, half-widths): every
+  // point's chi2 >= (max(0, m - rho))^2, m = the centre's minimum of sqrt(chi2) over
+  // [0, A_max], rho = sqrt(sum_c w_c h_c^2) (triangle inequality in the error-weighted
+  // colour space), times (1 - 1e-9) against rounding.
+  batch box_chi2_bound(const Prepared& st, const std::array<std::vector<double>, n_colours>& centre,
+                       const std::array<std::vector<double>, n_colours>& half, std::size_t i) const {
+    batch as, rho2(0.0);
+    const batch m = min_chi2(st, centre, i, &as);
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      const batch h = batch::load_unaligned(half[c].data() + i);
+      rho2 = xsimd::fma(batch(st.w[c]) * h, h, rho2);
+    }
+    const batch gap = xsimd::max(xsimd::sqrt(m) - xsimd::sqrt(rho2), batch(0.0));
+    return gap * gap * batch(1 - 1e-9);
+  }
+
   // Pass 1 on the nodes n .. n+lanes-1: stores A* and bound = log(prior) - chi2_min/2;
   // returns the batch's chi2 minima.
   batch exact_pass1(const Prepared& st, const double* lp, Workspace& ws, std::size_t n) const {
@@ -593,14 +609,7 @@ class GridPosterior {
     {
       const double* lpb = blk_lpmax_.data() + st.bin * nbpad_;
       for (std::size_t b = 0; b < nbpad_; b += lanes) {
-        batch as, rho2(0.0);
-        const batch m = min_chi2(st, blk_centre_, b, &as);
-        for (std::size_t c = 0; c < n_colours; ++c) {
-          const batch h = batch::load_unaligned(blk_half_[c].data() + b);
-          rho2 = xsimd::fma(batch(st.w[c]) * h, h, rho2);
-        }
-        const batch gap = xsimd::max(xsimd::sqrt(m) - xsimd::sqrt(rho2), batch(0.0));
-        const batch lb = gap * gap * batch(1 - 1e-9);  // margin for rounding
+        const batch lb = box_chi2_bound(st, blk_centre_, blk_half_, b);
         lb.store_unaligned(ws.blk_lb.data() + b);
         (batch::load_unaligned(lpb + b) - batch(0.5) * lb).store_unaligned(ws.blk_ub.data() + b);
       }
@@ -730,9 +739,8 @@ class GridPosterior {
   }
 
   // ---------------------------------------------------------------- refinement
-  // Cell n is the (t, [Fe/H]) rectangle whose lowest corner is node n (it, jf); it owns the
-  // sub-grid points (it + k/R_t, jf + l/R_f), k < R_t, l < R_f (k = 0 on the last t, l = 0 on
-  // the last track), so the cells' points together are the model refined R_t x R_f times.
+  // Cell n is the (t, [Fe/H]) rectangle whose lowest corner is node n (it, jf) (nodes on the
+  // last t or the last track own none); each cell is integrated by its own trapezoid rule.
   // Per cell: the colour box of its four corners (bilinear points are convex combinations of
   // them) and, per r bin, the largest prior map value over its (Mr, [Fe/H]) box.
   void build_cells(const PriorMaps& priors) {
@@ -883,49 +891,85 @@ class GridPosterior {
     return {r(qt), r(qf)};
   }
 
-  // Appends cell n's sub-grid points (bilinear colours and Mr, prior map at (Mr, [Fe/H])),
-  // each with the log of its area (1 / (R_t R_f) of a cell) added to its log prior, and the
-  // widths of Mr and [Fe/H] it stands for.
-  void cell_points(const Prepared& st, Workspace& ws, std::size_t n, double T0) const {
-    const auto [Rt, Rf] = cell_refinement(st, n);
+  // Appends the points of cell n's trapezoid rule on an R_t x R_f split (corners and edges
+  // at half weight, so cells of different R add up without bias and a cell of R = 1 is its
+  // four nodes at 1/4): bilinear colours and Mr, the log of the point's weight (area) added
+  // to its cell's largest log prior, and the widths of Mr and [Fe/H] it stands for.
+  void cell_points(const Prepared& st, Workspace& ws, std::size_t n, double T0, bool split) const {
     const std::size_t it = model_.t_index(n), jf = model_.feh_index(n);
-    const std::size_t Kt = it + 1 < model_.n_t() ? Rt : 1, Kf = jf + 1 < model_.n_feh() ? Rf : 1;
+    if (it + 1 >= model_.n_t() || jf + 1 >= model_.n_feh()) return;  // a node on the far edge owns no cell
     const auto q = corners(n);
+    auto& p = ws.pt;
+    if (!split) {  // far from the peak (below e^-refine_window): the node alone, weight 1
+      double s2 = 0, b = 0;
+      for (std::size_t c = 0; c < n_colours; ++c) {
+        const double d = st.obs[c] - col_[c][n];
+        s2 += st.w[c] * d * d, b += st.kw[c] * d;
+      }
+      if (s2 - b * b / st.a > 2 * (cell_prior_max(st, n) - T0)) return;
+      for (std::size_t c = 0; c < n_colours; ++c) p.col[c].push_back(col_[c][n]);
+      p.mr.push_back(model_.mr(n));
+      p.hmr.push_back(std::hypot(model_.mr(q[1]) - model_.mr(n), model_.mr(q[2]) - model_.mr(n)));
+      p.feh.push_back(model_.feh(n));
+      p.hfe.push_back(model_.feh(q[2]) - model_.feh(n));
+      p.lp.push_back(cell_prior_max(st, n));
+      p.lna.push_back(0.0);
+      return;
+    }
+    const auto [Rt, Rf] = cell_refinement(st, n);
     const double f0 = model_.feh(q[0]), f1 = model_.feh(q[3]);
-    const double lnarea = -std::log(static_cast<double>(Rt * Rf));
     const double rt = 1.0 / static_cast<double>(Rt), rf = 1.0 / static_cast<double>(Rf);
-    const double hfe = (jf + 1 < model_.n_feh() ? f1 - f0 : f0 - model_.feh_values()[jf - (jf > 0)]) * rf;
-    const double lpcap = cell_prior_max(st, n) + lnarea;
-    // A point whose chi2 with A_r free (a lower bound) already puts it below T0 with the
-    // cell's largest prior is not stored (see fit_refined).
-    const double chi2_cut = 2 * (lpcap - T0);
+    const double lpmax = cell_prior_max(st, n);
     const double* M = model_.mr_data();
     std::array<std::array<double, 4>, n_colours> cc;  // corner colours
     for (std::size_t c = 0; c < n_colours; ++c)
       for (std::size_t j = 0; j < 4; ++j) cc[c][j] = col_[c][q[j]];
-    auto& p = ws.pt;
-    for (std::size_t l = 0; l < Kf; ++l) {
-      const double v = static_cast<double>(l) / static_cast<double>(Rf);
+    const double ln_end = std::log(0.5), ln_rt = std::log(rt), ln_rf = std::log(rf);
+    for (std::size_t l = 0; l <= Rf; ++l) {
+      const double v = static_cast<double>(l) * rf;
       const double feh = f0 + (f1 - f0) * v;
-      for (std::size_t k = 0; k < Kt; ++k) {
-        const double u = static_cast<double>(k) / static_cast<double>(Rt);
+      const bool fend = l == 0 || l == Rf;
+      const double wf = (fend ? 0.5 : 1.0) * rf;  // trapezoid weights
+      const double ln_wf = ln_rf + (fend ? ln_end : 0.0);
+      // Along the row the colours are linear in u: obs - c(u) = d0 - u e, so chi2 with A_r
+      // free is the quadratic A0 - 2 A1 u + A2 u^2. A point is stored only if that lower bound
+      // does not put it below T0 with the cell's largest prior: the k of an interval.
+      std::array<double, n_colours> d0, e;
+      double sw0 = 0, sw1 = 0, sw2 = 0, kd = 0, ke = 0;
+      for (std::size_t c = 0; c < n_colours; ++c) {
+        d0[c] = st.obs[c] - ((1 - v) * cc[c][0] + v * cc[c][2]);
+        e[c] = (1 - v) * (cc[c][1] - cc[c][0]) + v * (cc[c][3] - cc[c][2]);
+        sw0 += st.w[c] * d0[c] * d0[c], sw1 += st.w[c] * d0[c] * e[c], sw2 += st.w[c] * e[c] * e[c];
+        kd += st.kw[c] * d0[c], ke += st.kw[c] * e[c];
+      }
+      const double A0 = sw0 - kd * kd / st.a, A1 = sw1 - kd * ke / st.a, A2 = sw2 - ke * ke / st.a;
+      const double C = 2 * (lpmax + ln_wf + ln_rt - T0);  // the interior points' cut (the largest)
+      std::size_t k0 = 0, k1 = Rt;
+      if (A2 > 1e-12 * (std::abs(A0) + std::abs(A1) + 1e-300)) {
+        const double disc = A1 * A1 - A2 * (A0 - C);
+        if (!(disc >= 0)) continue;
+        const double sq = std::sqrt(disc), ulo = (A1 - sq) / A2, uhi = (A1 + sq) / A2;
+        const double rtd = static_cast<double>(Rt);
+        if (!(uhi >= 0 && ulo <= 1)) continue;
+        k0 = static_cast<std::size_t>(std::max(0.0, std::ceil(ulo * rtd - 1e-9)));
+        k1 = static_cast<std::size_t>(std::min(rtd, std::floor(uhi * rtd + 1e-9)));
+      }
+      for (std::size_t k = k0; k <= k1; ++k) {
+        const double u = static_cast<double>(k) * rt;
+        const bool tend = k == 0 || k == Rt;
+        const double wt = (tend ? 0.5 : 1.0) * rt;
+        const double lnarea = ln_wf + ln_rt + (tend ? ln_end : 0.0), lpcap = lpmax + lnarea;
+        if (A0 - 2 * A1 * u + A2 * u * u > 2 * (lpcap - T0)) continue;
         const double a00 = (1 - u) * (1 - v), a10 = u * (1 - v), a01 = (1 - u) * v, a11 = u * v;
-        std::array<double, n_colours> col;
-        double s2 = 0, b = 0;
-        for (std::size_t c = 0; c < n_colours; ++c) {
-          col[c] = a00 * cc[c][0] + a10 * cc[c][1] + a01 * cc[c][2] + a11 * cc[c][3];
-          const double d = st.obs[c] - col[c];
-          s2 += st.w[c] * d * d, b += st.kw[c] * d;
-        }
-        if (s2 - b * b / st.a > chi2_cut) continue;
-        for (std::size_t c = 0; c < n_colours; ++c) p.col[c].push_back(col[c]);
+        for (std::size_t c = 0; c < n_colours; ++c) p.col[c].push_back(a00 * cc[c][0] + a10 * cc[c][1] + a01 * cc[c][2] + a11 * cc[c][3]);
         p.mr.push_back(a00 * M[q[0]] + a10 * M[q[1]] + a01 * M[q[2]] + a11 * M[q[3]]);
-        // the Mr range the point stands for: its sub-cell's Mr steps along t and [Fe/H]
-        const double ht = ((M[q[1]] - M[q[0]]) * (1 - v) + (M[q[3]] - M[q[2]]) * v) * rt;
-        const double hf = ((M[q[2]] - M[q[0]]) * (1 - u) + (M[q[3]] - M[q[1]]) * u) * rf;
+        // the Mr and [Fe/H] ranges the point stands for: its share of the cell's Mr steps
+        // along t and [Fe/H], and of the [Fe/H] step
+        const double ht = ((M[q[1]] - M[q[0]]) * (1 - v) + (M[q[3]] - M[q[2]]) * v) * wt;
+        const double hf = ((M[q[2]] - M[q[0]]) * (1 - u) + (M[q[3]] - M[q[1]]) * u) * wf;
         p.hmr.push_back(std::sqrt(ht * ht + hf * hf));
         p.feh.push_back(feh);
-        p.hfe.push_back(hfe);
+        p.hfe.push_back((f1 - f0) * wf);
         p.lp.push_back(lpcap);  // the prior itself is looked up only where the point can matter
         p.lna.push_back(lnarea);
       }
@@ -941,7 +985,7 @@ class GridPosterior {
   static std::array<double, 3> spread_quantiles(const Workspace& ws, std::size_t K, double total, Value value, Width width,
                                                 std::vector<double>& scratch, std::vector<double>* cdf, double& lo,
                                                 double& step) {
-    constexpr std::size_t bins = 4096;
+    constexpr std::size_t bins = 1024;
     double vlo = std::numeric_limits<double>::infinity(), vhi = -vlo, hmax = 0;
     for (std::size_t i = 0; i < K; ++i) {
       const std::size_t j = ws.kept[i];
@@ -987,26 +1031,23 @@ class GridPosterior {
     ws.cell_ub.resize(Npad_);
     const double* lpc = cell_lpmax_.data() + st.bin * Npad_;
     for (std::size_t n = 0; n < Npad_; n += lanes) {
-      batch as, rho2(0.0);
-      const batch m = min_chi2(st, cell_centre_, n, &as);
-      for (std::size_t c = 0; c < n_colours; ++c) {
-        const batch h = batch::load_unaligned(cell_half_[c].data() + n);
-        rho2 = xsimd::fma(batch(st.w[c]) * h, h, rho2);
-      }
-      const batch gap = xsimd::max(xsimd::sqrt(m) - xsimd::sqrt(rho2), batch(0.0));
-      (batch::load_unaligned(lpc + n) - batch(0.5 * (1 - 1e-9)) * (gap * gap)).store_unaligned(ws.cell_ub.data() + n);
+      const batch lb = box_chi2_bound(st, cell_centre_, cell_half_, n);
+      (batch::load_unaligned(lpc + n) - batch(0.5) * lb).store_unaligned(ws.cell_ub.data() + n);
     }
-    // 2. Every node is a point of its cell, with area at least 1 / max_refine^2, so the best
-    // node's weight exp(tmax) z_ref / max_refine^2 is a lower bound of the total. A cell's
-    // points weigh at most exp(ub) g_max together (their areas sum to 1), so skipping the
-    // cells with ub < T0 leaves out at most N exp(T0) g_max = eps times that bound.
-    const double mr2 = static_cast<double>(opt_.max_refine * opt_.max_refine);
+    // 2. Every node is a corner point of a cell, with weight at least 1 / (4 max_refine^2),
+    // so the best node's weight exp(tmax) z_ref / (4 max_refine^2) is a lower bound of the
+    // total. A cell's points weigh at most exp(ub) g_max together (their weights sum to 1),
+    // so skipping the cells with ub < T0 leaves out at most N exp(T0) g_max = eps times that.
+    const double mr2 = 4.0 * static_cast<double>(opt_.max_refine * opt_.max_refine);
     const double T0 = tmax_nodes + std::log(zref_nodes / mr2) + std::log(eps) - std::log(static_cast<double>(N_)) - std::log(gmax);
     auto& p = ws.pt;
     for (auto& c : p.col) c.clear();
     p.mr.clear(), p.feh.clear(), p.lp.clear(), p.hmr.clear(), p.hfe.clear(), p.lna.clear();
     for (std::size_t n = 0; n < N_; ++n)
-      if (ws.cell_ub[n] >= T0 && cell_prior_max(st, n) - 0.5 * cell_chi2_bound(st, n) >= T0) cell_points(st, ws, n, T0);
+      if (ws.cell_ub[n] >= T0) {
+        const double ub = cell_prior_max(st, n) - 0.5 * cell_chi2_bound(st, n);
+        if (ub >= T0) cell_points(st, ws, n, T0, ub >= tmax_nodes - refine_window);
+      }
     const std::size_t np = p.mr.size(), npp = simd::round_up<double>(np);
     for (auto& c : p.col) c.resize(npp, 1e100);
     p.lp.resize(npp, -std::numeric_limits<double>::infinity());
@@ -1221,6 +1262,8 @@ class GridPosterior {
   std::vector<double> cell_lpmax_;
   double mr_range_ = 0, feh_range_ = 0;
   static constexpr double min_skip_tolerance = 1e-200;
+  // Cells whose density bound is below e^-refine_window of the best node keep their node alone.
+  static constexpr double refine_window = 12.0;
 };
 
 }  // namespace locus::bayes
