@@ -70,9 +70,9 @@ struct GridOptions {
   // samples. Each cell that can matter is split R_t x R_f times, R per axis the smallest that
   // gives the posterior's local conditional width at least refine_steps_per_sigma sub-steps,
   // in [min_refine, max_refine]; a star that needs more than max_refine gets
-  // status::unresolved. Off by default for now: it costs ~34x the node grid per star.
+  // status::unresolved. Off by default for now: it costs ~35x the node grid per star.
   bool refine = false;
-  double refine_steps_per_sigma = 2.0;
+  double refine_steps_per_sigma = 1.5;
   std::size_t min_refine = 1, max_refine = 32;
 };
 
@@ -230,6 +230,8 @@ class GridPosterior {
     std::vector<double> w, ea, ea2;           // per kept node: weight, E[A], E[A^2]
     std::vector<double> feh_w, mr_w, ar_w;    // weight per track / distinct Mr / A_r grid value
     std::vector<double> cell_ub;              // refinement: per cell, upper bound of log density
+    std::vector<double> node_share;           // refinement: per node, its summed corner weight (kept 0)
+    std::vector<std::size_t> touched;         // refinement: nodes with a share
     struct Points {  // refinement: the sub-grid points evaluated (SoA, padded to whole batches)
       std::array<std::vector<double>, n_colours> col;
       std::vector<double> mr, feh, hmr, hfe;  // hmr, hfe: the widths the point stands for
@@ -891,29 +893,24 @@ class GridPosterior {
     return {r(qt), r(qf)};
   }
 
-  // Appends the points of cell n's trapezoid rule on an R_t x R_f split (corners and edges
-  // at half weight, so cells of different R add up without bias and a cell of R = 1 is its
-  // four nodes at 1/4): bilinear colours and Mr, the log of the point's weight (area) added
-  // to its cell's largest log prior, and the widths of Mr and [Fe/H] it stands for.
+  // Adds weight w to node n's point (its cells' corner weights are summed before it becomes a
+  // point, so a node is evaluated once).
+  static void share(Workspace& ws, std::size_t n, double w) {
+    if (ws.node_share[n] == 0) ws.touched.push_back(n);
+    ws.node_share[n] += w;
+  }
+
+  // Appends the points of cell n's cubature rule on an R_t x R_f split (each sub-cell's
+  // centre and corners; the weights of a cell sum to 1, so cells of different R add up
+  // without bias): bilinear colours and Mr, the log of the point's weight (area) added to its
+  // cell's largest log prior, and the widths of Mr and [Fe/H] it stands for.
   void cell_points(const Prepared& st, Workspace& ws, std::size_t n, double T0, bool split) const {
     const std::size_t it = model_.t_index(n), jf = model_.feh_index(n);
     if (it + 1 >= model_.n_t() || jf + 1 >= model_.n_feh()) return;  // a node on the far edge owns no cell
     const auto q = corners(n);
     auto& p = ws.pt;
     if (!split) {  // far from the peak (below e^-refine_window): the node alone, weight 1
-      double s2 = 0, b = 0;
-      for (std::size_t c = 0; c < n_colours; ++c) {
-        const double d = st.obs[c] - col_[c][n];
-        s2 += st.w[c] * d * d, b += st.kw[c] * d;
-      }
-      if (s2 - b * b / st.a > 2 * (cell_prior_max(st, n) - T0)) return;
-      for (std::size_t c = 0; c < n_colours; ++c) p.col[c].push_back(col_[c][n]);
-      p.mr.push_back(model_.mr(n));
-      p.hmr.push_back(std::hypot(model_.mr(q[1]) - model_.mr(n), model_.mr(q[2]) - model_.mr(n)));
-      p.feh.push_back(model_.feh(n));
-      p.hfe.push_back(model_.feh(q[2]) - model_.feh(n));
-      p.lp.push_back(cell_prior_max(st, n));
-      p.lna.push_back(0.0);
+      share(ws, n, 1.0);
       return;
     }
     const auto [Rt, Rf] = cell_refinement(st, n);
@@ -924,13 +921,13 @@ class GridPosterior {
     std::array<std::array<double, 4>, n_colours> cc;  // corner colours
     for (std::size_t c = 0; c < n_colours; ++c)
       for (std::size_t j = 0; j < 4; ++j) cc[c][j] = col_[c][q[j]];
-    const double ln_end = std::log(0.5), ln_rt = std::log(rt), ln_rf = std::log(rf);
-    for (std::size_t l = 0; l <= Rf; ++l) {
-      const double v = static_cast<double>(l) * rf;
+    // The sub-cells' Mr steps along t and [Fe/H] (at the row, the column) and [Fe/H] step: the
+    // widths a point stands for in the quantiles.
+    const double hfe = (f1 - f0) * rf;
+    // One row of points at v: the sub-grid corners u = k/R_t (k = 0..R_t, ends at half
+    // weight) or the sub-cell centres u = (k + 1/2)/R_t (k < R_t), each of weight wrow * w_k.
+    auto row = [&](double v, double wrow, bool centres) {
       const double feh = f0 + (f1 - f0) * v;
-      const bool fend = l == 0 || l == Rf;
-      const double wf = (fend ? 0.5 : 1.0) * rf;  // trapezoid weights
-      const double ln_wf = ln_rf + (fend ? ln_end : 0.0);
       // Along the row the colours are linear in u: obs - c(u) = d0 - u e, so chi2 with A_r
       // free is the quadratic A0 - 2 A1 u + A2 u^2. A point is stored only if that lower bound
       // does not put it below T0 with the cell's largest prior: the k of an interval.
@@ -943,37 +940,49 @@ class GridPosterior {
         kd += st.kw[c] * d0[c], ke += st.kw[c] * e[c];
       }
       const double A0 = sw0 - kd * kd / st.a, A1 = sw1 - kd * ke / st.a, A2 = sw2 - ke * ke / st.a;
-      const double C = 2 * (lpmax + ln_wf + ln_rt - T0);  // the interior points' cut (the largest)
-      std::size_t k0 = 0, k1 = Rt;
+      const double ln_row = std::log(wrow * rt), C = 2 * (lpmax + ln_row - T0);  // the largest weight's cut
+      const double off = centres ? 0.5 : 0.0;
+      const std::size_t kmax = centres ? Rt - 1 : Rt;
+      std::size_t k0 = 0, k1 = kmax;
       if (A2 > 1e-12 * (std::abs(A0) + std::abs(A1) + 1e-300)) {
         const double disc = A1 * A1 - A2 * (A0 - C);
-        if (!(disc >= 0)) continue;
+        if (!(disc >= 0)) return;
         const double sq = std::sqrt(disc), ulo = (A1 - sq) / A2, uhi = (A1 + sq) / A2;
+        if (!(uhi >= 0 && ulo <= 1)) return;
         const double rtd = static_cast<double>(Rt);
-        if (!(uhi >= 0 && ulo <= 1)) continue;
-        k0 = static_cast<std::size_t>(std::max(0.0, std::ceil(ulo * rtd - 1e-9)));
-        k1 = static_cast<std::size_t>(std::min(rtd, std::floor(uhi * rtd + 1e-9)));
+        k0 = static_cast<std::size_t>(std::max(0.0, std::ceil(ulo * rtd - off - 1e-9)));
+        const double hi = std::floor(uhi * rtd - off + 1e-9);
+        if (hi < 0) return;
+        k1 = std::min(kmax, static_cast<std::size_t>(hi));
       }
+      const double ln_half = std::log(0.5);
+      const bool edge_row = !centres && (v == 0.0 || v == 1.0);
       for (std::size_t k = k0; k <= k1; ++k) {
-        const double u = static_cast<double>(k) * rt;
-        const bool tend = k == 0 || k == Rt;
-        const double wt = (tend ? 0.5 : 1.0) * rt;
-        const double lnarea = ln_wf + ln_rt + (tend ? ln_end : 0.0), lpcap = lpmax + lnarea;
+        const double u = (static_cast<double>(k) + off) * rt;
+        const bool half = !centres && (k == 0 || k == Rt);
+        if (edge_row && half) continue;  // a cell corner: a node, through share()
+        const double lnw = ln_row + (half ? ln_half : 0.0), lpcap = lpmax + lnw;
         if (A0 - 2 * A1 * u + A2 * u * u > 2 * (lpcap - T0)) continue;
         const double a00 = (1 - u) * (1 - v), a10 = u * (1 - v), a01 = (1 - u) * v, a11 = u * v;
         for (std::size_t c = 0; c < n_colours; ++c) p.col[c].push_back(a00 * cc[c][0] + a10 * cc[c][1] + a01 * cc[c][2] + a11 * cc[c][3]);
         p.mr.push_back(a00 * M[q[0]] + a10 * M[q[1]] + a01 * M[q[2]] + a11 * M[q[3]]);
-        // the Mr and [Fe/H] ranges the point stands for: its share of the cell's Mr steps
-        // along t and [Fe/H], and of the [Fe/H] step
-        const double ht = ((M[q[1]] - M[q[0]]) * (1 - v) + (M[q[3]] - M[q[2]]) * v) * wt;
-        const double hf = ((M[q[2]] - M[q[0]]) * (1 - u) + (M[q[3]] - M[q[1]]) * u) * wf;
+        const double ht = ((M[q[1]] - M[q[0]]) * (1 - v) + (M[q[3]] - M[q[2]]) * v) * rt;
+        const double hf = ((M[q[2]] - M[q[0]]) * (1 - u) + (M[q[3]] - M[q[1]]) * u) * rf;
         p.hmr.push_back(std::sqrt(ht * ht + hf * hf));
         p.feh.push_back(feh);
-        p.hfe.push_back((f1 - f0) * wf);
+        p.hfe.push_back(hfe);
         p.lp.push_back(lpcap);  // the prior itself is looked up only where the point can matter
-        p.lna.push_back(lnarea);
+        p.lna.push_back(lnw);
       }
-    }
+    };
+    // Degree-3 cubature on every sub-cell: its centre at 2/3 and its corners at 1/12 each,
+    // exact for cubic polynomials (in 1-D it is Simpson's rule), so the O(h^2) error of the
+    // corner (node) sum cancels inside each cell; shared corners add up to 1/3 x trapezoid.
+    // The cell's corners are nodes shared with the neighbouring cells: their weights are
+    // summed per node and each node is one point (fit_refined).
+    for (const std::size_t m : q) share(ws, m, 1.0 / (12.0 * static_cast<double>(Rt * Rf)));
+    for (std::size_t l = 0; l <= Rf; ++l) row(static_cast<double>(l) * rf, (l == 0 || l == Rf ? 0.5 : 1.0) * rf / 3.0, false);
+    for (std::size_t l = 0; l < Rf; ++l) row((static_cast<double>(l) + 0.5) * rf, rf * 2.0 / 3.0, true);
   }
 
   // Quantiles (levels quantile_levels) of a mixture of uniform distributions: kept point i
@@ -1034,20 +1043,42 @@ class GridPosterior {
       const batch lb = box_chi2_bound(st, cell_centre_, cell_half_, n);
       (batch::load_unaligned(lpc + n) - batch(0.5) * lb).store_unaligned(ws.cell_ub.data() + n);
     }
-    // 2. Every node is a corner point of a cell, with weight at least 1 / (4 max_refine^2),
-    // so the best node's weight exp(tmax) z_ref / (4 max_refine^2) is a lower bound of the
+    // 2. Every node is a corner point of a cell, with weight at least 1 / (12 max_refine^2),
+    // so the best node's weight exp(tmax) z_ref / (12 max_refine^2) is a lower bound of the
     // total. A cell's points weigh at most exp(ub) g_max together (their weights sum to 1),
     // so skipping the cells with ub < T0 leaves out at most N exp(T0) g_max = eps times that.
-    const double mr2 = 4.0 * static_cast<double>(opt_.max_refine * opt_.max_refine);
+    const double mr2 = 12.0 * static_cast<double>(opt_.max_refine * opt_.max_refine);
     const double T0 = tmax_nodes + std::log(zref_nodes / mr2) + std::log(eps) - std::log(static_cast<double>(N_)) - std::log(gmax);
     auto& p = ws.pt;
     for (auto& c : p.col) c.clear();
     p.mr.clear(), p.feh.clear(), p.lp.clear(), p.hmr.clear(), p.hfe.clear(), p.lna.clear();
+    if (ws.node_share.size() != N_) ws.node_share.assign(N_, 0.0);
+    ws.touched.clear();
     for (std::size_t n = 0; n < N_; ++n)
       if (ws.cell_ub[n] >= T0) {
         const double ub = cell_prior_max(st, n) - 0.5 * cell_chi2_bound(st, n);
         if (ub >= T0) cell_points(st, ws, n, T0, ub >= tmax_nodes - refine_window);
       }
+    // The nodes, each once with its summed weight (its prior is exact: the node table's).
+    const double* lpn = logprior_.data() + st.bin * Npad_;
+    for (const std::size_t n : ws.touched) {
+      const double lnw = std::log(ws.node_share[n]);
+      ws.node_share[n] = 0;
+      double s2 = 0, b = 0;
+      for (std::size_t c = 0; c < n_colours; ++c) {
+        const double d = st.obs[c] - col_[c][n];
+        s2 += st.w[c] * d * d, b += st.kw[c] * d;
+      }
+      if (!(lpn[n] > -std::numeric_limits<double>::infinity()) || s2 - b * b / st.a > 2 * (lpn[n] + lnw - T0)) continue;
+      const auto q = corners(n);
+      for (std::size_t c = 0; c < n_colours; ++c) p.col[c].push_back(col_[c][n]);
+      p.mr.push_back(model_.mr(n));
+      p.hmr.push_back(std::hypot(model_.mr(q[1]) - model_.mr(n), model_.mr(q[2]) - model_.mr(n)));
+      p.feh.push_back(model_.feh(n));
+      p.hfe.push_back(model_.feh(q[2]) - model_.feh(n));
+      p.lp.push_back(lpn[n] + lnw);
+      p.lna.push_back(lnw);
+    }
     const std::size_t np = p.mr.size(), npp = simd::round_up<double>(np);
     for (auto& c : p.col) c.resize(npp, 1e100);
     p.lp.resize(npp, -std::numeric_limits<double>::infinity());
@@ -1263,7 +1294,7 @@ class GridPosterior {
   double mr_range_ = 0, feh_range_ = 0;
   static constexpr double min_skip_tolerance = 1e-200;
   // Cells whose density bound is below e^-refine_window of the best node keep their node alone.
-  static constexpr double refine_window = 12.0;
+  static constexpr double refine_window = 8.0;
 };
 
 }  // namespace locus::bayes
