@@ -18,7 +18,9 @@ struct PosteriorFlags {
   double ar_scale = 1.3, ar_offset = 0.1, ar_max = 0, chi2_max = 100;
   std::size_t walkers = 4, steps = 500, burn_in = 100;
   double jump = 0;
-  bool no_tau = false;
+  bool no_tau = false, refine = false;
+  double refine_steps = 1.5;
+  std::size_t max_refine = 32;
   std::uint64_t seed = 1;
 
   void add_to(CLI::App& sub, const std::string& default_priors) {
@@ -31,6 +33,9 @@ struct PosteriorFlags {
     g->add_option("--ar-max", ar_max, "A_r prior flat on [0, ar-max] for every star (no SFD column needed); overrides --ar-scale/--ar-offset")->check(CLI::PositiveNumber);
     g->add_option("--chi2-max", chi2_max, "Stars with a smallest chi² above this get status poor_fit")->capture_default_str();
     g->add_option("--grid-mode", mode, "grid engine: 'exact' A_r integral or photo-D's 'brute_force' 0.01 mag A_r grid")->check(CLI::IsMember({"exact", "brute_force"}))->capture_default_str();
+    g->add_flag("--refine", refine, "grid exact: integrate between the nodes, converged to the interpolated model (~35x slower; docs/bayes.md)");
+    g->add_option("--refine-steps-per-sigma", refine_steps, "--refine: sub-steps per posterior width")->check(CLI::PositiveNumber)->capture_default_str();
+    g->add_option("--max-refine", max_refine, "--refine: most splits of a cell per axis (more: status unresolved)")->check(CLI::Range(1, 1024))->capture_default_str();
     g->add_option("--walkers", walkers, "mcmc: walkers per star")->check(CLI::Range(2, 100000))->capture_default_str();
     g->add_option("--steps", steps, "mcmc: steps per walker")->check(CLI::Range(2, 100000000))->capture_default_str();
     g->add_option("--burn-in", burn_in, "mcmc: steps dropped from the summaries")->capture_default_str();
@@ -45,6 +50,8 @@ struct PosteriorFlags {
     o.grid.mode = mode == "brute_force" ? locus::bayes::GridMode::brute_force : locus::bayes::GridMode::exact;
     o.grid.ar_prior = ar_max > 0 ? locus::bayes::ArPrior::fixed(ar_max) : locus::bayes::ArPrior{ar_scale, ar_offset};
     o.grid.chi2_max = chi2_max;
+    o.grid.refine = refine, o.grid.refine_steps_per_sigma = refine_steps, o.grid.max_refine = max_refine;
+    if (refine && (engine != "grid" || mode != "exact")) throw locus::ConfigError("--refine needs --engine grid --grid-mode exact");
     o.mcmc.walkers = walkers, o.mcmc.steps = steps, o.mcmc.burn_in = burn_in;
     o.mcmc.jump_probability = jump;
     o.mcmc.autocorr = !no_tau;

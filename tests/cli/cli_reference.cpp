@@ -5,7 +5,7 @@
 //   cli_reference simulate OUT --area A [--seed S] [--threads T]
 //       sim::simulate_patch on the default patch (l 35, b 30, A_SFD 0.10, coadd errors, the
 //       biased Jurić et al. parameters) of area A.
-//   cli_reference posterior IN OUT --priors FILE|kde|flat [--engine grid|mcmc] [--walkers W]
+//   cli_reference posterior IN OUT --priors FILE|kde|flat [--engine grid|mcmc] [--refine 1] [--walkers W]
 //                 [--steps N] [--burn-in B] [--mcmc-seed S] [--threads T]
 //       the input's columns + the grid posterior (bayes::GridPosterior) or MCMC
 //       (bayes::mcmc_posterior, star i on Rng(seed).split(i)) with the A_r prior flat on
@@ -106,7 +106,7 @@ lb::PriorMaps priors_of(const std::string& what, const lio::Catalog& cat) {
 }
 
 int posterior(const Args& a) {
-  need(a, 2, "posterior IN OUT --priors P [--engine grid|mcmc] [--walkers W] [--steps N] [--burn-in B] [--mcmc-seed S]");
+  need(a, 2, "posterior IN OUT --priors P [--engine grid|mcmc] [--refine 1] [--walkers W] [--steps N] [--burn-in B] [--mcmc-seed S]");
   auto cat = read_input(a.pos[0]);
   const auto stars = lp::read_stars(cat);
   const auto priors = priors_of(a.get("--priors", "flat"), cat);
@@ -117,6 +117,7 @@ int posterior(const Args& a) {
     lb::GridOptions go;
     go.ar_prior = ar;
     go.chi2_max = 100;
+    go.refine = a.opt.count("--refine") > 0;
     const lb::GridPosterior grid(model, priors, lb::Extinction{}, go);
     lp::append_summaries(cat, grid.fit_catalog(stars, threads));
   } else {

@@ -68,6 +68,16 @@ reference("posterior", src, path("flat_ref.csv"), "--priors", "flat")
 locus("posterior", src, "-o", path("flat.csv"), "--priors", "flat", "--on-missing", "flag", "-q")
 compare_tables(read_csv(path("flat.csv")), read_csv(path("flat_ref.csv")), "flat priors vs GridPosterior")
 
+# --refine: what GridPosterior with GridOptions::refine gives, and not the node grid's numbers
+reference("posterior", src, path("refine_ref.csv"), "--priors", "kde", "--refine", 1)
+locus("posterior", src, "-o", path("refine.csv"), "--priors", "kde", "--on-missing", "flag", "-q", "--refine", "--threads", 2)
+got = read_csv(path("refine.csv"))
+compare_tables(got, read_csv(path("refine_ref.csv")), "--refine vs GridPosterior(refine)")
+changed = sum(1 for a, b in zip(column(got, "bayes_Mr_sigma"), column(want, "bayes_Mr_sigma")) if a != b)
+check(changed > len(want[1]) // 2, f"--refine changes the node grid's sigma_Mr on {changed} of {len(want[1])} rows")
+p = locus("posterior", src, "-o", path("refine_bad.csv"), "--priors", "kde", "--refine", "--grid-mode", "brute_force", "-q", expect=2)
+check("--refine needs" in p.stderr, "--refine with brute_force is refused with a clear message", p.stderr)
+
 # ---- MCMC -----------------------------------------------------------------------------------
 head(src, path("small.csv"), 400)
 mc = ["--walkers", 4, "--steps", 60, "--burn-in", 20, "--mcmc-seed", 5]
