@@ -33,13 +33,14 @@ void add_posterior(CLI::App& app, Selected& selected) {
     selected.run = [o] {
       if (o->post.priors.empty())
         throw locus::ConfigError("--priors is required: a photo-D prior file, 'kde' (mock catalogues) or 'flat'");
+      const auto options = o->post.options();  // bad option combinations fail before any input is read
       const auto map = column_map(o->common);
       const auto source = locus::pipeline::CatalogSource::file(o->in, read_options(o->common, map));
       auto model = o->locus == "builtin" ? locus::bayes::LocusModel::builtin()
                                          : locus::bayes::LocusModel::load(o->locus, {.t_step = o->t_step});
       auto priors = locus::pipeline::load_priors(o->post.prior_source(), &source, map, o->block_rows, o->common.threads,
                                                  progress(o->common));
-      const locus::pipeline::PosteriorEngine engine(std::move(model), std::move(priors), o->post.options());
+      const locus::pipeline::PosteriorEngine engine(std::move(model), std::move(priors), options);
       const auto so = stream_options(o->common, map, o->block_rows,
                                      "locus posterior: " + locus::pipeline::to_json(engine.options()).dump());
       const auto res = locus::pipeline::posterior_catalog(source, engine, o->out, so);
