@@ -742,11 +742,10 @@ class GridPosterior {
 
   // ---------------------------------------------------------------- refinement
   // Cell n is the (t, [Fe/H]) rectangle whose lowest corner is node n (it, jf) (nodes on the
-  // last t or the last track own none); each cell is integrated by its own trapezoid rule.
+  // last t or the last track own none); each cell is integrated by its own cubature rule.
   // Per cell: the colour box of its four corners (bilinear points are convex combinations of
   // them) and, per r bin, the largest prior map value over its (Mr, [Fe/H]) box.
   void build_cells(const PriorMaps& priors) {
-    const std::size_t nt = model_.n_t(), nf = model_.n_feh();
     maps_.resize(PriorMaps::n_bins);
     for (std::size_t k = 0; k < PriorMaps::n_bins; ++k) maps_[k] = priors.map(k);
     for (std::size_t c = 0; c < n_colours; ++c) {
@@ -770,7 +769,6 @@ class GridPosterior {
         if (p > 0) cell_lpmax_[k * Npad_ + n] = std::log(p);
       }
     }
-    (void)nt, (void)nf;
   }
   // Corners of cell n: (it, jf), (it+1, jf), (it, jf+1), (it+1, jf+1), clamped to the grid.
   std::array<std::size_t, 4> corners(std::size_t n) const {
