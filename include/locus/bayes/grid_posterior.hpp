@@ -807,14 +807,7 @@ class GridPosterior {
       if (ws.bound[n] < cut) continue;
       const std::size_t it = model_.t_index(n), jf = model_.feh_index(n);
       const bool inside = ws.astar[n] > 0 && ws.astar[n] < st.amax;
-      auto dist2 = [&](std::size_t m) {
-        double s2 = 0, b = 0;
-        for (std::size_t c = 0; c < n_colours; ++c) {
-          const double d = col_[c][m] - col_[c][n];
-          s2 += st.w[c] * d * d, b += st.kw[c] * d;
-        }
-        return inside ? s2 - b * b / st.a : s2;
-      };
+      auto dist2 = [&](std::size_t m) { return chi2_free(st, node_diff(m, n), inside); };
       if (it > 0) q2[0] = std::max(q2[0], dist2(n - 1));
       if (it + 1 < nt) q2[0] = std::max(q2[0], dist2(n + 1));
       if (jf > 0) q2[1] = std::max(q2[1], dist2(n - nt));
@@ -827,6 +820,25 @@ class GridPosterior {
       r[a] = static_cast<std::size_t>(std::clamp(want, static_cast<double>(opt_.min_refine), static_cast<double>(opt_.max_refine)));
     }
     return r;
+  }
+
+  // chi2 of the colour difference d (observed minus model, or between two model points) with
+  // A_r free: d'Wd - (k'Wd)^2 / a (A_r profiled out). With profile = false, d'Wd.
+  static double chi2_free(const Prepared& st, const std::array<double, n_colours>& d, bool profile = true) {
+    double s2 = 0, b = 0;
+    for (std::size_t c = 0; c < n_colours; ++c) s2 += st.w[c] * d[c] * d[c], b += st.kw[c] * d[c];
+    return profile ? s2 - b * b / st.a : s2;
+  }
+  // The colour difference of nodes x and y (x - y), or of the observation and node n.
+  std::array<double, n_colours> node_diff(std::size_t x, std::size_t y) const {
+    std::array<double, n_colours> d;
+    for (std::size_t c = 0; c < n_colours; ++c) d[c] = col_[c][x] - col_[c][y];
+    return d;
+  }
+  std::array<double, n_colours> obs_diff(const Prepared& st, std::size_t n) const {
+    std::array<double, n_colours> d;
+    for (std::size_t c = 0; c < n_colours; ++c) d[c] = st.obs[c] - col_[c][n];
+    return d;
   }
 
   double cell_prior_max(const Prepared& st, std::size_t n) const { return cell_lpmax_[st.bin * Npad_ + n]; }
@@ -874,14 +886,7 @@ class GridPosterior {
     const std::size_t jf = std::min(model_.feh_index(n), nf > 1 ? nf - 2 : 0);
     const std::size_t n00 = model_.index(it, jf), n10 = model_.index(std::min(it + 1, nt - 1), jf);
     const std::size_t n01 = model_.index(it, std::min(jf + 1, nf - 1)), n11 = model_.index(std::min(it + 1, nt - 1), std::min(jf + 1, nf - 1));
-    auto dist2 = [&](std::size_t x, std::size_t y) {
-      double s2 = 0, b = 0;
-      for (std::size_t c = 0; c < n_colours; ++c) {
-        const double d = col_[c][x] - col_[c][y];
-        s2 += st.w[c] * d * d, b += st.kw[c] * d;
-      }
-      return s2 - b * b / st.a;
-    };
+    auto dist2 = [&](std::size_t x, std::size_t y) { return chi2_free(st, node_diff(x, y)); };
     const double qt = std::sqrt(std::max({dist2(n10, n00), dist2(n11, n01), 0.0}));
     const double qf = std::sqrt(std::max({dist2(n01, n00), dist2(n11, n10), 0.0}));
     auto r = [&](double q) {
@@ -1062,12 +1067,7 @@ class GridPosterior {
     for (const std::size_t n : ws.touched) {
       const double lnw = std::log(ws.node_share[n]);
       ws.node_share[n] = 0;
-      double s2 = 0, b = 0;
-      for (std::size_t c = 0; c < n_colours; ++c) {
-        const double d = st.obs[c] - col_[c][n];
-        s2 += st.w[c] * d * d, b += st.kw[c] * d;
-      }
-      if (!(lpn[n] > -std::numeric_limits<double>::infinity()) || s2 - b * b / st.a > 2 * (lpn[n] + lnw - T0)) continue;
+      if (!(lpn[n] > -std::numeric_limits<double>::infinity()) || chi2_free(st, obs_diff(st, n)) > 2 * (lpn[n] + lnw - T0)) continue;
       const auto q = corners(n);
       for (std::size_t c = 0; c < n_colours; ++c) p.col[c].push_back(col_[c][n]);
       p.mr.push_back(model_.mr(n));
@@ -1082,20 +1082,15 @@ class GridPosterior {
     p.lp.resize(npp, -std::numeric_limits<double>::infinity());
     // 3. Every point's A* and bound, as pass 1 over nodes.
     ws.astar.resize(npp), ws.bound.resize(npp);
-    double cmin = std::numeric_limits<double>::infinity(), tmax = -cmin;
+    double tmax = -std::numeric_limits<double>::infinity();
     std::size_t ref = 0;
     {
-      batch vmin(cmin);
       for (std::size_t i = 0; i < npp; i += lanes) {
         batch as;
         const batch m = min_chi2(st, p.col, i, &as);
-        vmin = xsimd::min(vmin, m);
         as.store_unaligned(ws.astar.data() + i);
         (batch::load_unaligned(p.lp.data() + i) - batch(0.5) * m).store_unaligned(ws.bound.data() + i);
       }
-      alignas(64) double tmp[lanes];
-      vmin.store_aligned(tmp);
-      cmin = *std::min_element(tmp, tmp + lanes);
       // The bounds so far use the cell's largest prior. Points below T0 with it are left out
       // (a cell's points weigh at most exp(T0) g_max together there, as the skipped cells);
       // the others get their prior: the map at (Mr, [Fe/H]) times the point's area.
@@ -1110,7 +1105,7 @@ class GridPosterior {
         if (ws.bound[i] > tmax) tmax = ws.bound[i], ref = i;
       }
     }
-    (void)cmin;  // chi2_min stays the nodes' (the points are only those that can matter)
+    // (chi2_min stays the nodes': the points are only those that can matter)
     if (!(tmax > -std::numeric_limits<double>::infinity())) {  // cannot happen: the best node is a point
       s.status |= status::prior_zero | status::no_fit;
       return s;
