@@ -78,6 +78,8 @@ struct GridOptions {
 
 // Marginal posteriors of one star (photo-D's normalisation: sum(p) * step = 1 on a regular axis).
 //   feh/p_feh:  per [Fe/H] track;   mr/p_mr: per distinct node Mr value (weights, sum 1);
+//   (a star integrated between the nodes by GridOptions::refine: both on 1,024 regular bins
+//   over the kept range, p_feh a density, p_mr the mass per bin);
 //   ar/p_ar:    density on the A_r grid 0, ar_step, ... <= A_max.
 struct Marginals {
   std::vector<double> feh, p_feh, mr, p_mr, ar, p_ar;
@@ -206,7 +208,9 @@ inline TruncatedStdBatch truncated_std_batch(batch_d al, batch_d be) {
 //    quantiles use photo-D's discrete CDF convention (photod_quantile) over the distinct node
 //    values; A_r quantiles use it over the A_r grid (brute_force) or invert the exact mixture
 //    CDF (exact). chi2_min: minimum over nodes and the A_r grid (brute_force) or the continuous
-//    range [0, A_max] (exact).
+//    range [0, A_max] (exact). With refine, a star integrated between the nodes has Mr and
+//    [Fe/H] quantiles of the continuous CDF (points spread over their sub-cell steps) and
+//    nodes_used counts the points kept; chi2_min is still the nodes'.
 //  - Bad input (NaN colour; NaN r when the prior depends on r; NaN A_SFD when the A_r prior
 //    uses it; NaN/zero/negative error; empty A_r range) gives status bits + no_fit and NaN
 //    summaries, never an exception. Without r (and an r-independent prior) prior_bin is -1. A prior that is zero on every
