@@ -758,6 +758,8 @@ class GridPosterior {
     }
     cell_lpmax_.assign(PriorMaps::n_bins * Npad_, -std::numeric_limits<double>::infinity());
     for (std::size_t n = 0; n < N_; ++n) {
+      // a node on the last t or the last track owns no cell: its bound stays -inf
+      if (model_.t_index(n) + 1 >= model_.n_t() || model_.feh_index(n) + 1 >= model_.n_feh()) continue;
       const auto q = corners(n);
       for (std::size_t c = 0; c < n_colours; ++c) {
         double lo = col_[c][q[0]], hi = lo;
@@ -817,21 +819,28 @@ class GridPosterior {
       if (jf > 0) q2[1] = std::max(q2[1], dist2(n - nt));
       if (jf + 1 < nf) q2[1] = std::max(q2[1], dist2(n + nt));
     }
-    std::array<std::size_t, 2> r{};
-    for (std::size_t a = 0; a < 2; ++a) {
-      const double want = std::ceil(std::sqrt(q2[a]) * opt_.refine_steps_per_sigma);
-      if (want > static_cast<double>(opt_.max_refine)) unresolved = true;
-      r[a] = static_cast<std::size_t>(std::clamp(want, static_cast<double>(opt_.min_refine), static_cast<double>(opt_.max_refine)));
-    }
-    return r;
+    return {splits(q2[0], &unresolved), splits(q2[1], &unresolved)};
   }
 
+  // The error-weighted inner product of colour differences with A_r free (profiled out):
+  // x'Wy - (k'Wx)(k'Wy) / a; with profile = false, x'Wy.
+  static double free_dot(const Prepared& st, const std::array<double, n_colours>& x, const std::array<double, n_colours>& y,
+                         bool profile = true) {
+    double s = 0, kx = 0, ky = 0;
+    for (std::size_t c = 0; c < n_colours; ++c) s += st.w[c] * x[c] * y[c], kx += st.kw[c] * x[c], ky += st.kw[c] * y[c];
+    return profile ? s - kx * ky / st.a : s;
+  }
   // chi2 of the colour difference d (observed minus model, or between two model points) with
-  // A_r free: d'Wd - (k'Wd)^2 / a (A_r profiled out). With profile = false, d'Wd.
+  // A_r free.
   static double chi2_free(const Prepared& st, const std::array<double, n_colours>& d, bool profile = true) {
-    double s2 = 0, b = 0;
-    for (std::size_t c = 0; c < n_colours; ++c) s2 += st.w[c] * d[c] * d[c], b += st.kw[c] * d[c];
-    return profile ? s2 - b * b / st.a : s2;
+    return free_dot(st, d, d, profile);
+  }
+  // Splits per axis for a chi2 length q^2 of one step: ceil(q * refine_steps_per_sigma) in
+  // [min_refine, max_refine]; sets *unresolved when it would be more than max_refine.
+  std::size_t splits(double q2, bool* unresolved = nullptr) const {
+    const double want = std::ceil(std::sqrt(std::max(q2, 0.0)) * opt_.refine_steps_per_sigma);
+    if (unresolved && want > static_cast<double>(opt_.max_refine)) *unresolved = true;
+    return static_cast<std::size_t>(std::clamp(want, static_cast<double>(opt_.min_refine), static_cast<double>(opt_.max_refine)));
   }
   // The colour difference of nodes x and y (x - y), or of the observation and node n.
   std::array<double, n_colours> node_diff(std::size_t x, std::size_t y) const {
@@ -859,11 +868,7 @@ class GridPosterior {
       const double c00 = col_[c][q[0]], c10 = col_[c][q[1]], c01 = col_[c][q[2]], c11 = col_[c][q[3]];
       d[c] = st.obs[c] - c00, e[c] = c10 - c00, f[c] = c01 - c00, g[c] = c11 - c10 - c01 + c00;
     }
-    auto dot = [&](const std::array<double, n_colours>& x, const std::array<double, n_colours>& y) {
-      double s = 0, kx = 0, ky = 0;
-      for (std::size_t c = 0; c < n_colours; ++c) s += st.w[c] * x[c] * y[c], kx += st.kw[c] * x[c], ky += st.kw[c] * y[c];
-      return s - kx * ky / st.a;
-    };
+    auto dot = [&](const std::array<double, n_colours>& x, const std::array<double, n_colours>& y) { return free_dot(st, x, y); };
     const double dd = dot(d, d), de = dot(d, e), df = dot(d, f), ee = dot(e, e), ef = dot(e, f), ff = dot(f, f);
     auto Q = [&](double u, double v) { return dd - 2 * u * de - 2 * v * df + u * u * ee + 2 * u * v * ef + v * v * ff; };
     double best = std::numeric_limits<double>::infinity();
@@ -882,22 +887,11 @@ class GridPosterior {
   }
 
   // Refinement (R_t, R_f) of cell n for this star: its edges' chi2 lengths q (A_r profiled
-  // out), R = ceil(q * refine_steps_per_sigma) in [min_refine, max_refine]. Cells on the last
-  // t or [Fe/H] line take the edges of the cell before them.
+  // out), each axis by splits().
   std::array<std::size_t, 2> cell_refinement(const Prepared& st, std::size_t n) const {
-    const std::size_t nt = model_.n_t(), nf = model_.n_feh();
-    const std::size_t it = std::min(model_.t_index(n), nt > 1 ? nt - 2 : 0);
-    const std::size_t jf = std::min(model_.feh_index(n), nf > 1 ? nf - 2 : 0);
-    const std::size_t n00 = model_.index(it, jf), n10 = model_.index(std::min(it + 1, nt - 1), jf);
-    const std::size_t n01 = model_.index(it, std::min(jf + 1, nf - 1)), n11 = model_.index(std::min(it + 1, nt - 1), std::min(jf + 1, nf - 1));
+    const auto [n00, n10, n01, n11] = corners(n);
     auto dist2 = [&](std::size_t x, std::size_t y) { return chi2_free(st, node_diff(x, y)); };
-    const double qt = std::sqrt(std::max({dist2(n10, n00), dist2(n11, n01), 0.0}));
-    const double qf = std::sqrt(std::max({dist2(n01, n00), dist2(n11, n10), 0.0}));
-    auto r = [&](double q) {
-      return static_cast<std::size_t>(std::clamp(std::ceil(q * opt_.refine_steps_per_sigma), static_cast<double>(opt_.min_refine),
-                                                 static_cast<double>(opt_.max_refine)));
-    };
-    return {r(qt), r(qf)};
+    return {splits(std::max(dist2(n10, n00), dist2(n11, n01))), splits(std::max(dist2(n01, n00), dist2(n11, n10)))};
   }
 
   // Adds weight w to node n's point (its cells' corner weights are summed before it becomes a
@@ -912,8 +906,6 @@ class GridPosterior {
   // without bias): bilinear colours and Mr, the log of the point's weight (area) added to its
   // cell's largest log prior, and the widths of Mr and [Fe/H] it stands for.
   void cell_points(const Prepared& st, Workspace& ws, std::size_t n, double T0, bool split) const {
-    const std::size_t it = model_.t_index(n), jf = model_.feh_index(n);
-    if (it + 1 >= model_.n_t() || jf + 1 >= model_.n_feh()) return;  // a node on the far edge owns no cell
     const auto q = corners(n);
     auto& p = ws.pt;
     if (!split) {  // far from the peak (below e^-refine_window): the node alone, weight 1
@@ -939,14 +931,11 @@ class GridPosterior {
       // free is the quadratic A0 - 2 A1 u + A2 u^2. A point is stored only if that lower bound
       // does not put it below T0 with the cell's largest prior: the k of an interval.
       std::array<double, n_colours> d0, e;
-      double sw0 = 0, sw1 = 0, sw2 = 0, kd = 0, ke = 0;
       for (std::size_t c = 0; c < n_colours; ++c) {
         d0[c] = st.obs[c] - ((1 - v) * cc[c][0] + v * cc[c][2]);
         e[c] = (1 - v) * (cc[c][1] - cc[c][0]) + v * (cc[c][3] - cc[c][2]);
-        sw0 += st.w[c] * d0[c] * d0[c], sw1 += st.w[c] * d0[c] * e[c], sw2 += st.w[c] * e[c] * e[c];
-        kd += st.kw[c] * d0[c], ke += st.kw[c] * e[c];
       }
-      const double A0 = sw0 - kd * kd / st.a, A1 = sw1 - kd * ke / st.a, A2 = sw2 - ke * ke / st.a;
+      const double A0 = free_dot(st, d0, d0), A1 = free_dot(st, d0, e), A2 = free_dot(st, e, e);
       const double ln_row = std::log(wrow * rt), C = 2 * (lpmax + ln_row - T0);  // the largest weight's cut
       const double off = centres ? 0.5 : 0.0;
       const std::size_t kmax = centres ? Rt - 1 : Rt;
