@@ -8,7 +8,7 @@
 // and mode (a) (photo-D's brute force), on the real S82 stars and on a bright mock sample
 // (r < --mock-r-max, LSST coadd errors, the S82 pixel-0 priors).
 //
-//   grid_convergence [--data DIR] [--every K] [--ref R] [--check R2] [--mock-area DEG2]
+//   grid_convergence [--every K] [--ref R] [--check R2] [--mock-area DEG2]
 //                    [--mock-r-max R] [--threads N] [--csv FILE] [--steps-per-sigma X]
 //                    [--max-refine R] [--no-mock]
 //
@@ -25,9 +25,10 @@
 
 #include "locus/bayes/grid_posterior.hpp"
 #include "locus/core/rng.hpp"
-#include "locus/io/csv.hpp"
 #include "locus/pipeline/adapters.hpp"
 #include "locus/sim/mock_patch.hpp"
+
+#include "../tests/support/s82.hpp"
 
 using namespace locus::bayes;
 using clk = std::chrono::steady_clock;
@@ -153,7 +154,7 @@ void report(const char* sample, const std::vector<Star>& stars, const std::vecto
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string data = LOCUS_DATA_DIR, csv;
+  std::string csv;
   std::size_t every = 1, ref_r = 32, check_r = 16, threads = 0;
   double mock_area = 2.0, mock_rmax = 17.0;
   GridOptions new_opt;
@@ -167,8 +168,7 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--data") data = next();
-    else if (a == "--every") every = std::stoul(next());
+    if (a == "--every") every = std::stoul(next());
     else if (a == "--ref") ref_r = std::stoul(next());
     else if (a == "--check") check_r = std::stoul(next());
     else if (a == "--threads") threads = std::stoul(next());
@@ -180,22 +180,14 @@ int main(int argc, char** argv) {
     else if (a == "--no-mock") mock_area = 0;
     else {
       std::fprintf(stderr,
-                   "usage: grid_convergence [--data DIR] [--every K] [--ref R] [--check R2] [--mock-area DEG2] "
-                   "[--mock-r-max R] [--threads N] [--csv FILE]\n");
+                   "usage: grid_convergence [--every K] [--ref R] [--check R2] [--mock-area DEG2] [--mock-r-max R] "
+                   "[--threads N] [--csv FILE] [--steps-per-sigma X] [--max-refine R] [--no-mock]\n");
       return 2;
     }
   }
-  const std::string d = data + "/photod/";
-  locus::io::CsvReadOptions ro;
-  ro.id_column = "CALIBSTARS";
-  auto s82 = locus::pipeline::read_stars(locus::io::read_csv(d + "s82/s82_calibstars.csv", ro));
-  {
-    std::vector<Star> sub;
-    for (std::size_t i = 0; i < s82.size(); i += every) sub.push_back(s82[i]);
-    s82 = std::move(sub);
-  }
+  const auto s82 = locus::test::s82_stars(every);
   const auto model = LocusModel::builtin();
-  const auto priors = PriorMaps::load_csv(d + "s82/priors_s82_pix0.csv");
+  const auto priors = locus::test::s82_priors();
   locus::sim::PatchSpec spec;
   spec.area_deg2 = mock_area;
   spec.r_max = mock_rmax;
