@@ -17,7 +17,7 @@ namespace locus_cli {
 struct PatchOptions {
   double l = 35, b = 30, area = 10, ar_sfd = 0.10;
   bool snr5 = false;
-  std::string errors = "coadd", galaxy = "biased", locus = "builtin";
+  std::string errors = "coadd", galaxy = "biased", locus = "builtin", ages = "same";
   std::uint64_t seed = 1;
 
   void add_to(CLI::App& sub, bool with_seed = true) {
@@ -30,6 +30,11 @@ struct PatchOptions {
     g->add_option("--errors", errors, "Photometric errors")->check(CLI::IsMember({"coadd", "single_visit", "sdss_like"}))->capture_default_str();
     g->add_option("--galaxy", galaxy, "Jurić et al. 2008 parameters")->check(CLI::IsMember({"biased", "corrected"}))->capture_default_str();
     g->add_option("--locus", locus, "Colour model for the mock: 'builtin' or a photo-D locus table")->capture_default_str();
+    g->add_option("--ages", ages,
+                  "same: every star coloured by --locus (the model the posterior fits); galactic: the built-in 1, 2, 5 and "
+                  "10 Gyr tables, an old halo and thick disk and a thin disk of all ages")
+        ->check(CLI::IsMember({"same", "galactic"}))
+        ->capture_default_str();
     if (with_seed) g->add_option("--seed", seed, "Random seed")->capture_default_str();
   }
 
@@ -39,13 +44,17 @@ struct PatchOptions {
     s.errors = locus::sim::LsstErrors::named(errors);
     s.galaxy = galaxy == "corrected" ? locus::sim::GalaxyParams::juric2008_corrected() : locus::sim::GalaxyParams::juric2008_biased();
     if (locus != "builtin") s.locus = std::make_shared<const locus::bayes::LocusModel>(locus::bayes::LocusModel::load(locus));
+    if (ages == "galactic") {
+      if (locus != "builtin") throw locus::ConfigError("--ages galactic colours the stars with the built-in tables; it cannot be used with --locus");
+      s.ages = locus::sim::AgeMixture::galactic();
+    }
     s.threads = threads;
     return s;
   }
 
   nlohmann::json to_json() const {
     return {{"l", l}, {"b", b}, {"area_deg2", area}, {"ar_sfd", ar_sfd}, {"snr5", snr5},
-            {"errors", errors}, {"galaxy", galaxy}, {"locus", locus}, {"seed", seed}};
+            {"errors", errors}, {"galaxy", galaxy}, {"locus", locus}, {"ages", ages}, {"seed", seed}};
   }
 };
 

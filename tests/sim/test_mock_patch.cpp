@@ -2,6 +2,8 @@
 #include <cmath>
 #include <cstring>
 #include <vector>
+#include <map>
+#include <memory>
 #include <locus/sim/mock_patch.hpp>
 
 using namespace locus;
@@ -30,7 +32,7 @@ TEST_CASE("simulate_patch: columns, cuts and internal consistency") {
   const auto cat = simulate_patch(spec, rng, &st);
   REQUIRE(cat.rows() > 300);
   CHECK(cat.names() == patch_columns());
-  CHECK(patch_columns().size() == 38);
+  CHECK(patch_columns().size() == 39);
   CHECK(st.kept == cat.rows());
   CHECK(st.generated == st.kept + st.feh_range + st.mag_cut + st.snr_cut);
   const bayes::Extinction ext;
@@ -171,4 +173,60 @@ TEST_CASE("simulate_patch: the number of stars follows the model's expectation")
   std::array<double, 3> n{};
   for (std::size_t i = 0; i < cat.rows(); ++i) n[static_cast<int>(cat.value("component", i))] += 1;
   for (int c = 0; c < 3; ++c) CHECK(std::abs(n[c] - st.expected[c]) < 4 * std::sqrt(st.expected[c]) + 1);
+}
+
+TEST_CASE("simulate_patch: an age mixture colours each component from its own tables") {
+  auto spec = small_spec();
+  spec.area_deg2 = 0.2;
+  Rng r0(7);
+  const auto same = simulate_patch(spec, r0);
+  for (std::size_t i = 0; i < same.rows(); ++i) REQUIRE(same.value("age", i) == 10.0);
+
+  spec.ages = AgeMixture::galactic();
+  Rng r1(7);
+  const auto mixed = simulate_patch(spec, r1);
+  REQUIRE(mixed.rows() > 3000);
+  std::array<std::shared_ptr<bayes::LocusModel>, 11> model;
+  for (int a : bayes::builtin_locus_ages) model[a] = std::make_shared<bayes::LocusModel>(bayes::builtin_locus(a));
+  std::map<int, std::size_t> thin;
+  std::size_t n_thin = 0, young_bright = 0, young_bright_differs = 0;
+  for (std::size_t i = 0; i < mixed.rows(); ++i) {
+    auto v = [&](const char* n) { return mixed.value(n, i); };
+    const int age = static_cast<int>(v("age")), comp = static_cast<int>(v("component"));
+    if (comp != 0) {
+      CHECK(age == 10);  // thick disk and halo are old
+    } else {
+      ++thin[age], ++n_thin;
+    }
+    // the colours are those of the star's own table at its nearest node
+    const auto& m = *model[age];
+    const std::size_t node = m.nearest_node(v("Mr_true"), v("FeH_true"));
+    CHECK(v("ug0") == m.colour(0, node));
+    CHECK(v("gr0") == m.colour(1, node));
+    CHECK(v("ri0") == m.colour(2, node));
+    CHECK(v("Mr_node") == m.mr(node));
+    if (age != 10 && v("Mr_true") < 3.5) {
+      ++young_bright;
+      const std::size_t n10 = model[10]->nearest_node(v("Mr_true"), v("FeH_true"));
+      young_bright_differs += model[10]->colour(0, n10) != v("ug0") || model[10]->colour(1, n10) != v("gr0");
+    }
+  }
+  // thin-disk ages follow the weights: binomial, 4 sigma
+  REQUIRE(n_thin > 500);
+  const auto galactic = AgeMixture::galactic();
+  for (const auto& [age, w] : galactic.ages[0]) {
+    const double p = w, n = static_cast<double>(n_thin);
+    CAPTURE(age);
+    CHECK(std::abs(static_cast<double>(thin[age]) - p * n) < 4 * std::sqrt(n * p * (1 - p)));
+  }
+  // where the tables differ, the mixed patch is not coloured by the fitted (10 Gyr) model
+  CHECK(young_bright > 20);
+  CHECK(young_bright_differs > young_bright / 2);
+
+  AgeMixture bad;
+  bad.ages[0] = {{3, 1.0}};
+  bad.ages[1] = bad.ages[2] = {{10, 1.0}};
+  spec.ages = bad;
+  Rng r2(7);
+  CHECK_THROWS_AS(simulate_patch(spec, r2), ConfigError);
 }

@@ -359,16 +359,24 @@ inline LocusModel LocusModel::parse(std::istream& in, const std::string& name, L
 #include "locus/bayes/data/sdss_dsed_locus_10gyr.hpp"
 
 namespace locus::bayes {
+namespace detail {
+// A model from an embedded table (locus/bayes/data/): t, [Fe/H] and per node Mr and the colours.
+template <std::size_t NT, std::size_t NF, std::size_t NN>
+LocusModel locus_from_table(const std::array<double, NT>& t, const std::array<double, NF>& feh, const double (&nodes)[NN][5]) {
+  std::vector<double> mr(NN);
+  std::array<std::vector<double>, n_colours> col;
+  for (auto& v : col) v.resize(NN);
+  for (std::size_t k = 0; k < NN; ++k) {
+    mr[k] = nodes[k][0];
+    for (std::size_t c = 0; c < n_colours; ++c) col[c][k] = nodes[k][c + 1];
+  }
+  return LocusModel(std::vector<double>(t.begin(), t.end()), std::vector<double>(feh.begin(), feh.end()), std::move(mr),
+                    std::move(col), false);
+}
+}  // namespace detail
+
 inline LocusModel LocusModel::builtin() {
   namespace d = data::sdss_dsed_10gyr;
-  std::vector<double> t(d::t.begin(), d::t.end()), feh(d::feh.begin(), d::feh.end());
-  std::vector<double> mr(d::n_nodes);
-  std::array<std::vector<double>, n_colours> col;
-  for (auto& v : col) v.resize(d::n_nodes);
-  for (std::size_t k = 0; k < d::n_nodes; ++k) {
-    mr[k] = d::nodes[k][0];
-    for (std::size_t c = 0; c < n_colours; ++c) col[c][k] = d::nodes[k][c + 1];
-  }
-  return LocusModel(std::move(t), std::move(feh), std::move(mr), std::move(col), false);
+  return detail::locus_from_table(d::t, d::feh, d::nodes);
 }
 }  // namespace locus::bayes

@@ -10,7 +10,9 @@
 //     star's height above the plane;
 //  3. stars outside −2.5 ≤ [Fe/H] ≤ 0.5 are not kept (photo-D's cut; the locus covers only
 //     that range), nor stars outside mr_min < Mr < mr_max;
-//  4. dust-free colours from the LocusModel node nearest in (Mr, [Fe/H]) (photo-D's rule);
+//  4. dust-free colours from the LocusModel node nearest in (Mr, [Fe/H]) (photo-D's rule), of
+//     PatchSpec::locus, or with an AgeMixture of the built-in table of an age drawn for the
+//     star's component (the generating model then differs from the fitted one);
 //  5. A_r = A_r,SFD(l, b) · DustLayer fraction at the star's distance; magnitudes
 //     r = Mr + μ + A_r and the others from the reddened colours (Berry et al. 2012 ratios);
 //  6. the paper's cuts on true magnitudes: r < 27.5 and u < 27;
@@ -25,6 +27,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <numbers>
 #include <string>
@@ -37,6 +40,7 @@
 #include <locus/core/progress.hpp>
 #include <locus/core/rng.hpp>
 #include <locus/io/catalog.hpp>
+#include <locus/sim/age_mixture.hpp>
 #include <locus/sim/dust_layer.hpp>
 #include <locus/sim/galaxy_model.hpp>
 #include <locus/sim/lsst_errors.hpp>
@@ -66,6 +70,7 @@ struct PatchSpec {
   LsstErrors errors = LsstErrors::coadd();
   bayes::Extinction extinction = bayes::Extinction::berry2012();
   std::shared_ptr<const bayes::LocusModel> locus;  // null: bayes::LocusModel::builtin()
+  AgeMixture ages;  // non-empty: colours from the built-in table of a drawn age, not from `locus`
   std::shared_ptr<const LuminosityFunction> luminosity_function;  // null: the embedded galfast LF
 
   std::size_t threads = 0;  // 0: locus::num_threads()
@@ -87,7 +92,9 @@ struct PatchStats {
 // line, the observed quantity; the truth carries a _true suffix. Truth: l, b (deg), component
 // (0 thin disk, 1 thick disk, 2 halo), distance (pc), DM, Mr_true, FeH_true, Mr_node and
 // FeH_node (the locus node that gave the colours), Ar_true (along the sight line), the
-// dust-free colours ug0 gr0 ri0 iz0 and the true magnitudes umag_true … zmag_true.
+// dust-free colours ug0 gr0 ri0 iz0 and the true magnitudes umag_true … zmag_true; age, the
+// age (Gyr) of the table that coloured the star (10 for the built-in model, NaN for a model of
+// unknown age passed in `locus`).
 // Observations: Ar (SFD), umag … zmag, uErr … zErr, the colours ug gr ri iz and their errors
 // ugErr … izErr (band errors added in quadrature).
 inline const std::vector<std::string>& patch_columns() {
@@ -96,7 +103,7 @@ inline const std::vector<std::string>& patch_columns() {
       "FeH_node",  "Ar_true",   "Ar",        "ug0",       "gr0",       "ri0",       "iz0",       "umag_true",
       "gmag_true", "rmag_true", "imag_true", "zmag_true", "umag",      "gmag",      "rmag",      "imag",
       "zmag",      "uErr",      "gErr",      "rErr",      "iErr",      "zErr",      "ug",        "gr",
-      "ri",        "iz",        "ugErr",     "grErr",     "riErr",     "izErr"};
+      "ri",        "iz",        "ugErr",     "grErr",     "riErr",     "izErr",     "age"};
   return names;
 }
 
@@ -114,13 +121,27 @@ inline io::Catalog simulate_patch(const PatchSpec& spec, Rng& rng, PatchStats* s
   const auto locus = spec.locus ? spec.locus : std::make_shared<const bayes::LocusModel>(bayes::LocusModel::builtin());
   if (locus->size() == 0) throw ConfigError("simulate_patch: empty locus model");
   locus->nearest_node(5.0, -0.5);  // builds the model's lookup index before threads share it
+  spec.ages.validate();
+  std::array<std::shared_ptr<const bayes::LocusModel>, bayes::builtin_locus_ages.size()> aged;  // by builtin_locus_ages index
+  auto age_index = [](int age) {
+    std::size_t k = 0;
+    while (bayes::builtin_locus_ages[k] != age) ++k;
+    return k;
+  };
+  for (const auto& component : spec.ages.ages)
+    for (const auto& [age, w] : component)
+      if (auto& m = aged[age_index(age)]; !m) {
+        m = std::make_shared<const bayes::LocusModel>(bayes::builtin_locus(age));
+        m->nearest_node(5.0, -0.5);
+      }
+  const double locus_age = spec.locus ? std::numeric_limits<double>::quiet_NaN() : 10.0;
 
   const LineOfSight los(galaxy, spec.l_deg, spec.b_deg, spec.area_deg2, spec.mr_min, spec.mr_max, spec.r_max);
   const auto counts = los.draw_counts(rng);
   const Rng base(rng());  // chunk streams depend on the caller's stream position
   const std::uint64_t n_total = counts[0] + counts[1] + counts[2];
 
-  constexpr std::size_t ncol = 38;
+  constexpr std::size_t ncol = 39;
   constexpr std::size_t grain = 8192;
   const std::size_t chunks = static_cast<std::size_t>((n_total + grain - 1) / grain);
   std::vector<std::vector<double>> rows(chunks);  // per chunk, ncol values per kept star
@@ -164,11 +185,15 @@ inline io::Catalog simulate_patch(const PatchSpec& spec, Rng& rng, PatchStats* s
       // on whether earlier stars passed the cuts.
       std::array<double, 5> gauss;
       for (auto& g : gauss) g = r.normal();
+      // drawn for every star (as the noise), and only with a mixture: same-model patches keep
+      // their streams
+      const int age = spec.ages.empty() ? 0 : spec.ages.draw(comp, r.uniform());
+      const bayes::LocusModel& model = age ? *aged[age_index(age)] : *locus;
       if (feh < spec.feh_min || feh > spec.feh_max || !(s.mr > spec.mr_min && s.mr < spec.mr_max)) {
         ++st.feh_range;
         continue;
       }
-      const std::size_t node = locus->nearest_node(s.mr, feh);
+      const std::size_t node = model.nearest_node(s.mr, feh);
       const double dm = 5 * std::log10(s.distance / 10);
       const double ar_sfd = spec.ar_sfd_map ? spec.ar_sfd_map(l, b) : spec.ar_sfd;
       if (!(ar_sfd >= 0) || !std::isfinite(ar_sfd))
@@ -176,7 +201,7 @@ inline io::Catalog simulate_patch(const PatchSpec& spec, Rng& rng, PatchStats* s
                          std::to_string(l) + ", " + std::to_string(b) + ")");
       const double ar = spec.dust.extinction(ar_sfd, b, s.distance);
       std::array<double, 4> c0;
-      for (std::size_t k = 0; k < 4; ++k) c0[k] = locus->colour(k, node);
+      for (std::size_t k = 0; k < 4; ++k) c0[k] = model.colour(k, node);
       std::array<double, 5> m;  // true magnitudes u g r i z
       m[2] = s.mr + dm + ar;
       m[1] = m[2] + c0[1] + ext.colour_coefficient(1) * ar;
@@ -208,8 +233,8 @@ inline io::Catalog simulate_patch(const PatchSpec& spec, Rng& rng, PatchStats* s
                                 dm,
                                 s.mr,
                                 feh,
-                                locus->mr(node),
-                                locus->feh(node),
+                                model.mr(node),
+                                model.feh(node),
                                 ar,
                                 ar_sfd,
                                 c0[0],
@@ -238,7 +263,8 @@ inline io::Catalog simulate_patch(const PatchSpec& spec, Rng& rng, PatchStats* s
                                 std::hypot(err[0], err[1]),
                                 std::hypot(err[1], err[2]),
                                 std::hypot(err[2], err[3]),
-                                std::hypot(err[3], err[4])};
+                                std::hypot(err[3], err[4]),
+                                age ? static_cast<double>(age) : locus_age};
       out.insert(out.end(), row, row + ncol);
     }
     progress.advance(static_cast<std::size_t>(end - begin));

@@ -1,13 +1,13 @@
 #pragma once
-// Built-in stellar-locus table for locus::bayes::LocusModel::builtin().
+// Built-in stellar-locus table for locus::bayes::LocusModel::builtin() and builtin_locus(10).
 //
 // Source: photo-D (github.com/labastro-rbi/photoD, commit 01d6d4e307a4a010f9f21412741b75d46e061e48),
 // file SDSSDSEDlocus_10Gyr.txt: the SDSS stellar locus of Ivezic et al. (2008) augmented with
 // Dartmouth (DSED) 10 Gyr isochrones for the bright, evolved part (Palaversa et al. 2025).
 // Copyright (c) the photo-D authors, BSD-3-Clause: see LICENSE.photoD in this directory.
 //
-// Selection: every 10th tLoc counted from the first (1.40, 1.50, ..., 15.90) plus the last (15.99),
-// and all 31 [Fe/H] tracks (-2.5 ... +0.5), i.e. exactly what photo-D's thinning (and
+// Selection: every 10th tLoc counted from the first (1.40, 1.50, ..., 15.91) plus the last (15.99),
+// and all 31 [Fe/H] tracks (-2.50 ... +0.50), i.e. exactly what photo-D's thinning (and
 // LocusModel::load(file, {.t_step = 10})) gives. The numbers are copied verbatim from the file.
 // Rows: [Fe/H]-major, tLoc fastest; columns Mr, u-g, g-r, r-i, i-z.
 #include <array>
