@@ -78,5 +78,6 @@ void add_predict(CLI::App& app, Selected& selected);
 void add_pipeline(CLI::App& app, Selected& selected);
 void add_tune(CLI::App& app, Selected& selected);
 void add_toy(CLI::App& app, Selected& selected);
+void add_reproduce(CLI::App& app, Selected& selected);
 
 }  // namespace locus_cli

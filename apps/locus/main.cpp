@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   locus_cli::add_pipeline(app, selected);
   locus_cli::add_tune(app, selected);
   locus_cli::add_toy(app, selected);
+  locus_cli::add_reproduce(app, selected);
 
   // `locus pipeline --config f.toml` means the same as `locus --config f.toml pipeline`: the
   // file's [pipeline] section holds the command's options (one file can serve every command).
