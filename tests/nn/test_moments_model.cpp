@@ -78,3 +78,34 @@ TEST_CASE("MomentsModel: trains both networks; sigma_total is Eq. 3; save/load r
   CHECK(std::equal(r.sigma_total.begin(), r.sigma_total.end(), r.sigma_nn.begin()));
   CHECK_THROWS_AS(MomentsModel{}.predict(xv), locus::ConfigError);
 }
+
+TEST_CASE("MomentsModel: hidden layers other than the paper's, for both networks, kept by save/load") {
+  Rng rng(3);
+  const std::size_t n = 300;
+  Matrix<float> x({n, 10}), t({n, 3}), s({n, 3});
+  for (std::size_t r = 0; r < n; ++r) {
+    for (std::size_t c = 0; c < 10; ++c) x(r, c) = float(rng.normal());
+    for (std::size_t k = 0; k < 3; ++k) t(r, k) = float(x(r, k)), s(r, k) = 0.1f;
+  }
+  MomentsModelOptions o;
+  o.hidden = {{7, "relu"}, {5, "tanh"}};
+  o.primary.epochs = 2, o.secondary.epochs = 1, o.primary_runs = 1;
+  MomentsModel m;
+  m.fit(x, t, s, x, t, s, o);
+  CHECK(m.primary().specs() == std::vector<LayerSpec>{{7, "relu"}, {5, "tanh"}, {6, "linear"}});
+  CHECK(m.secondary().specs() == std::vector<LayerSpec>{{7, "relu"}, {5, "tanh"}, {3, "linear"}});
+  const std::string pp = "moments_hidden_test.primary.model", sp = "moments_hidden_test.secondary.model";
+  m.save(pp, sp);
+  const auto l = MomentsModel::load(pp, sp);
+  CHECK(l.primary().specs() == m.primary().specs());
+  const auto a = m.predict(x), b = l.predict(x);
+  for (std::size_t r = 0; r < n; ++r) CHECK(a.mu(r, 0) == b.mu(r, 0));
+  std::remove(pp.c_str());
+  std::remove(sp.c_str());
+  // the default is the paper's network
+  MomentsModel d;
+  MomentsModelOptions od;
+  od.primary.epochs = 1, od.secondary.epochs = 1, od.primary_runs = 1;
+  d.fit(x, t, s, x, t, s, od);
+  CHECK(d.primary().specs() == paper_layers(6));
+}

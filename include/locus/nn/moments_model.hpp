@@ -58,6 +58,9 @@ inline PaperNetwork paper_network(std::size_t inputs, std::size_t outputs, Rng& 
 
 struct MomentsModelOptions {
   std::vector<double> target_sigmas{0.1, 0.02, 0.1};  // Eq. 2: weights 1/σ²
+  // Hidden layers of both networks; empty: the paper's (paper_layers). The linear output layer
+  // (2K units for the primary, K for the secondary) is added after them.
+  std::vector<LayerSpec> hidden{};
   std::uint64_t seed = 42;
   Adam optimizer{.learning_rate = 1e-3};
   ReduceOnPlateau schedule{.factor = 0.9};
@@ -187,7 +190,9 @@ class MomentsModel {
     History best;
     bool have = false;
     for (std::size_t r = 0; r < runs; ++r) {
-      Network net(inputs, paper_layers(outputs), base.split(stream0 + r));
+      auto layers = o.hidden.empty() ? paper_layers(outputs) : o.hidden;
+      if (!o.hidden.empty()) layers.push_back({outputs, "linear"});
+      Network net(inputs, layers, base.split(stream0 + r));
       Adam adam = o.optimizer;
       ReduceOnPlateau plateau = o.schedule;
       FitOptions f = fo;

@@ -134,7 +134,7 @@ inline std::size_t find_row(const std::vector<std::size_t>& rows, std::size_t ro
   return it != rows.end() && *it == row ? static_cast<std::size_t>(it - rows.begin()) : static_cast<std::size_t>(-1);
 }
 inline nlohmann::json training_json(const nn::MomentsModelOptions& t) {
-  return {{"seed", t.seed},
+  nlohmann::json j{{"seed", t.seed},
           {"target_sigmas", t.target_sigmas},
           {"learning_rate", t.optimizer.learning_rate},
           {"plateau_factor", t.schedule.factor},
@@ -149,6 +149,9 @@ inline nlohmann::json training_json(const nn::MomentsModelOptions& t) {
           {"secondary_patience", t.secondary.patience},
           {"secondary_runs", t.secondary_runs},
           {"scale_inputs", t.scale_inputs}};
+  // only when set, so the paper's layers keep the run records made before this option
+  for (const auto& l : t.hidden) j["hidden"].push_back({l.units, l.activation});
+  return j;
 }
 inline nlohmann::json columns_json(const ColumnMap& m) {
   return {{"r", m.r},           {"r_err", m.r_err}, {"colour", m.colour}, {"error", m.error},
