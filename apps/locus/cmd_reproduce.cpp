@@ -33,7 +33,7 @@ void add_reproduce(CLI::App& app, Selected& selected) {
   struct Options {
     Common common;
     std::string paper, out, data;
-    bool small = false, no_plot = false;
+    bool small = false, no_plot = false, no_search = false;
     std::size_t seeds = 3;
     std::vector<std::size_t> sizes;
   };
@@ -50,6 +50,7 @@ void add_reproduce(CLI::App& app, Selected& selected) {
       ->delimiter(',');
   sub->add_option("--data", o->data, "The data directory with photod/s82/ (default: the installed or source tree's data/)");
   sub->add_flag("--no-plot", o->no_plot, "Write the tables and the report only, no figures");
+  sub->add_flag("--no-search", o->no_search, "Skip the Hyperband architecture search (section 5)");
   add_common(*sub, o->common, false);
   sub->callback([o, sub, &selected] {
     selected.common = &o->common;
@@ -60,16 +61,18 @@ void add_reproduce(CLI::App& app, Selected& selected) {
       p.small = o->small;
       if (o->small) {
         p.seeds = 1, p.area = 0.5, p.bayes_stars = 2000, p.sizes = {250, 500, 1000, 2000}, p.curve_test = 2000;
-        p.figure_stars = 20000, p.toy_n = 10000, p.toy_n30 = 100000, p.batch = 256, p.recipe_batch = 64;
+        p.figure_stars = 20000, p.toy_n = 10000, p.toy_n30 = 100000, p.batch = 256, p.recipe_batch = 64, p.search_r = 9;
       }
       if (sub->count("--seeds")) p.seeds = o->seeds;
       if (!o->sizes.empty()) p.sizes = o->sizes;
       p.plot = !o->no_plot;
+      p.search = !o->no_search;
       p.threads = o->common.threads;
       p.log = logger(o->common);
       p.progress = progress(o->common);
       p.command_line = "locus reproduce paper000 --out " + o->out + (o->small ? " --small" : "") +
-                       (sub->count("--seeds") ? " --seeds " + std::to_string(o->seeds) : "") + (o->no_plot ? " --no-plot" : "");
+                       (sub->count("--seeds") ? " --seeds " + std::to_string(o->seeds) : "") + (o->no_plot ? " --no-plot" : "") +
+                       (o->no_search ? " --no-search" : "");
       if (!o->sizes.empty()) {
         p.command_line += " --sizes ";
         for (std::size_t i = 0; i < o->sizes.size(); ++i) p.command_line += (i ? "," : "") + std::to_string(o->sizes[i]);

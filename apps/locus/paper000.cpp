@@ -27,6 +27,9 @@
 #include <locus/pipeline/hybrid_pipeline.hpp>
 #include <locus/sim/mock_patch.hpp>
 #include <locus/sim/toy_ug_tables.hpp>
+#include <locus/tune/hyperband.hpp>
+#include <locus/tune/moments_objective.hpp>
+#include <locus/tune/space.hpp>
 
 #include "common.hpp"
 #include "fit_options.hpp"
@@ -112,6 +115,7 @@ class Study {
     table1();
     recipe();
     training_size();
+    architecture_search();
     stripe82();
     timing();
     toy();
@@ -286,14 +290,18 @@ class Study {
     po.sample.train = max_size + max_size / 50 + 10, po.sample.check = o_.curve_test;  // a margin for stars the posterior cannot label
     const lp::HybridPipeline pipe(po);
     std::size_t rows = 0, eligible = 0;
-    const auto sel = pipe.select(patch.source, rows, eligible);
-    const auto stars = pipe.extract(patch.source, sel);
+    sel_ = pipe.select(patch.source, rows, eligible);
+    const auto& sel = sel_;
+    stars_ = pipe.extract(patch.source, sel);
+    const auto& stars = stars_;
     auto priors = lp::load_priors(po.priors, &patch.source, po.columns, po.block_rows, o_.threads, o_.progress);
     const lp::PosteriorEngine engine(bayes::LocusModel::builtin(), std::move(priors), po.posterior);
-    const auto sums = pipe.fit_blocks(engine, stars, threads_, nullptr, "posterior");
-    std::array<std::vector<double>, np> truth_col;
+    sums_ = pipe.fit_blocks(engine, stars, threads_, nullptr, "posterior");
+    const auto& sums = sums_;
+    auto& truth_col = truth_col_;
     for (std::size_t k = 0; k < np; ++k) truth_col[k] = patch.catalog->to_double(po.columns.truth[k]);
-    std::vector<std::size_t> pool, test;
+    auto& pool = pool_;
+    auto& test = test_;
     for (std::size_t k = 0; k < sel.rows.size(); ++k) {
       if (!lp::labelled(sums[k])) continue;
       (sel.roles[k] == lp::Role::check ? test : pool).push_back(k);
@@ -303,14 +311,13 @@ class Study {
         " fixed test stars");
     std::vector<bayes::Star> test_stars;
     for (auto k : test) test_stars.push_back(stars[k]);
-    const auto x_test = lp::network_inputs(test_stars);
+    x_test_ = lp::network_inputs(test_stars);
+    const auto& x_test = x_test_;
 
     Table t({"size", "seed", "trained_on", "validated_on", "train_seconds", "loss_nn_truth", "loss_bayes_truth", "loss_nn_bayes",
              "sg_nn_bayes_Mr", "sg_bayes_truth_Mr", "sg_nn_bayes_Ar", "sg_bayes_truth_Ar", "sg_nn_bayes_FeH", "sg_bayes_truth_FeH"});
     for (std::uint64_t seed = 1; seed <= o_.seeds; ++seed) {
-      std::vector<std::size_t> perm = pool;  // nested subsets per seed: a size's stars include the smaller sizes'
-      locus::Rng rng(1000 + seed);
-      for (std::size_t i = perm.size(); i > 1; --i) std::swap(perm[i - 1], perm[rng.uniform_index(i)]);
+      const auto perm = draw(seed);  // nested subsets per seed: a size's stars include the smaller sizes'
       for (std::size_t size : o_.sizes) {
         locus::interrupt::check("reproduce");
         if (size > perm.size()) {
@@ -361,6 +368,102 @@ class Study {
       }
     }
     write_table(t.catalog(), o_.out / "training_size.csv", res_.tables);
+  }
+
+  // The pool in the order seed `seed` draws it.
+  std::vector<std::size_t> draw(std::uint64_t seed) const {
+    std::vector<std::size_t> perm = pool_;
+    locus::Rng rng(1000 + seed);
+    for (std::size_t i = perm.size(); i > 1; --i) std::swap(perm[i - 1], perm[rng.uniform_index(i)]);
+    return perm;
+  }
+
+  // Eq. 2 loss and residual statistics of a model on the curve's test stars.
+  struct TestScore {
+    double loss_nn_bayes = 0, loss_nn_truth = 0;
+    std::array<lp::RobustStats, np> nn_bayes{}, nn_truth{};
+  };
+  TestScore score(const locus::nn::MomentsModel& m) const {
+    const auto pred = m.predict(x_test_, threads_);
+    TestScore t;
+    for (std::size_t k = 0; k < np; ++k) {
+      std::vector<double> nb, nt;
+      double lb = 0, lt = 0;
+      for (std::size_t i = 0; i < test_.size(); ++i) {
+        const double truth = truth_col_[k][sel_.rows[test_[i]]], b = sums_[test_[i]].mean[k], nn = pred.mu(i, k);
+        const double sn = pred.sigma_nn(i, k), st = pred.sigma_total(i, k);
+        auto term = [](double d, double s) { return d * d + (d * d - s * s) * (d * d - s * s); };
+        lb += term(nn - b, sn), lt += term(nn - truth, st);
+        nb.push_back(nn - b), nt.push_back(nn - truth);
+      }
+      t.loss_nn_bayes += lb / double(test_.size()) / (eq2_scale[k] * eq2_scale[k]);
+      t.loss_nn_truth += lt / double(test_.size()) / (eq2_scale[k] * eq2_scale[k]);
+      t.nn_bayes[k] = lp::robust_stats(nb), t.nn_truth[k] = lp::robust_stats(nt);
+    }
+    return t;
+  }
+
+  // ---- 5. the architecture search at small scale ----------------------------------------------
+  // Hyperband (R = 81, η = 3) over paper 000's space with `locus tune`'s objective on the
+  // Table-1-sized training set; then the winner and the paper's network trained with the
+  // pipeline's recipe and scored on the curve's test stars.
+  void architecture_search() {
+    if (!o_.search) return;
+    namespace tune = locus::tune;
+    const auto perm = draw(1);
+    const std::size_t n = std::min(o_.bayes_stars, perm.size()), n_val = static_cast<std::size_t>(std::llround(0.25 * double(n)));
+    const std::vector<std::size_t> tr(perm.begin(), perm.begin() + std::ptrdiff_t(n - n_val)),
+        va(perm.begin() + std::ptrdiff_t(n - n_val), perm.begin() + std::ptrdiff_t(n));
+    const auto mt = lp::training_matrices(stars_, sums_, tr), mv = lp::training_matrices(stars_, sums_, va);
+    locus::nn::StandardScaler scaler;  // as `locus tune`: inputs standardised on the training stars
+    scaler.fit(mt.x);
+    const auto xt = scaler.transform(mt.x), xv = scaler.transform(mv.x);
+    const locus::nn::Data<float> train(xt, mt.mean), validation(xv, mv.mean);
+    tune::MomentsObjectiveOptions mo;
+    mo.batch_size = o_.batch;
+    tune::MomentsObjective objective(train, validation, mo);
+    tune::HyperbandOptions ho;
+    ho.max_budget = o_.search_r, ho.eta = 3, ho.threads = threads_, ho.seed = 1, ho.progress = o_.progress;
+    const auto space = tune::architecture_space(10, 50);
+    log(format("architecture search: Hyperband, R = %g, eta = 3, over 1-10 layers x 1-50 units x 12 activations on %zu + %zu "
+               "stars",
+               o_.search_r, tr.size(), va.size()));
+    const auto r = tune::Hyperband(space, ho).run(objective);
+    search_models_ = r.trials, search_epochs_ = objective.epochs(), search_seconds_ = r.wall_seconds;
+    search_train_ = tr.size(), search_val_ = va.size();
+    const auto board = tune::make_leaderboard(r.history, 20);
+    std::ostringstream csv;
+    csv << "# locus reproduce paper000: the Hyperband leaderboard (validation loss, Eq. 2 against the Bayes labels)\n";
+    csv << "rank,trial,loss,epochs,layers\n";
+    auto hidden_of = [](const tune::Configuration& c) {
+      auto l = tune::moments_layers(c, 2 * np);
+      l.pop_back();  // the linear output layer
+      return l;
+    };
+    auto describe = [](const std::vector<locus::nn::LayerSpec>& l) {
+      std::string d = "10";
+      for (const auto& x : l) d += " -> " + std::to_string(x.units) + " " + x.activation;
+      return d + " -> 6";
+    };
+    for (std::size_t i = 0; i < board.size(); ++i) {
+      const auto h = hidden_of(board[i].config);
+      csv << i + 1 << ',' << board[i].trial << ',' << format("%.6g,%g", board[i].loss, board[i].budget) << ',' << describe(h) << '\n';
+      for (const auto& l : h) ++activations_[l.activation];
+      if (i == 0) best_arch_ = describe(h), best_hidden_ = h, best_search_loss_ = board[i].loss;
+    }
+    locus::io::write_file_atomically(o_.out / "search.csv", csv.str());
+    res_.tables.push_back(o_.out / "search.csv");
+    // both architectures with the pipeline's recipe, the same stars and seed
+    for (int which = 0; which < 2; ++which) {
+      auto po = pipeline_options(1);
+      if (which == 1) po.training.hidden = best_hidden_;
+      log(std::string("architecture search: training the ") + (which ? "best architecture found" : "paper's architecture") +
+          " with the pipeline's recipe");
+      const auto t0 = Clock::now();
+      const auto m = lp::fit_moments(mt, mv, po.training, threads_, o_.progress);
+      arch_seconds_[which] = seconds_since(t0);
+      arch_score_[which] = score(m);
+    }
   }
 
   // ---- 4. the real Stripe 82 stars -------------------------------------------------------------
@@ -725,10 +828,38 @@ class Study {
     add("Data: `s82_stars.csv`, `s82_feh_bins.csv`.\n\n");
 
     // 5. architecture search
-    add("## 5. The architecture search\n\n");
-    add("Not reproduced in this version of the report: the Hyperband search (R = 81, η = 3) over the paper's space runs "
-        "with `locus tune` and `examples/hyperband_paper` (docs/tuning.md), but its comparison with the paper's architecture "
-        "on this test set is not part of this command yet.\n\n");
+    add("## 5. The architecture search, at small scale\n\n");
+    if (!o_.search) {
+      add("Not run (--no-search).\n\n");
+    } else {
+      add(format("Hyperband (R = %g epochs, η = 3: %zu models, %zu epochs in all, %.0f s) over the paper's space — 1–10 hidden "
+                 "layers of 1–50 units, each with one of the 12 activations — with `locus tune`'s objective (Eq. 2 against the "
+                 "Bayes labels, Adam 10⁻³, batch %zu, ReduceOnPlateau) on the Table-1-sized training set of the mixed-ages "
+                 "seed-1 patch (%zu + %zu stars). The winner:\n\n    %s\n\n(validation loss %.4g after %g epochs); the "
+                 "paper's: 10 → 45 GELU → 45 Softsign → 42 Softsign → 33 Sigmoid → 36 GELU → 6.\n\n",
+                 o_.search_r, search_models_, search_epochs_, search_seconds_, o_.batch, search_train_, search_val_,
+                 best_arch_.c_str(), best_search_loss_,
+                 o_.search_r));
+      add(format("Both trained with the pipeline's recipe on the same stars and scored on the %zu test stars of section 2:\n\n",
+                 test_.size()));
+      add("| architecture | loss NN vs Bayes | loss NN vs truth | NN − Bayes M_r | NN − Bayes [Fe/H] | NN − truth M_r | NN − truth "
+          "[Fe/H] | training (s) |\n|---|---|---|---|---|---|---|---|\n");
+      const char* names[2] = {"paper 000's", "Hyperband's best"};
+      for (int w = 0; w < 2; ++w) {
+        const auto& t = arch_score_[w];
+        add(format("| %s | %.4g | %.4g | %+.3f / %.3f | %+.3f / %.3f | %+.3f / %.3f | %+.3f / %.3f | %.1f |\n", names[w],
+                   t.loss_nn_bayes, t.loss_nn_truth, t.nn_bayes[0].median, t.nn_bayes[0].sigma_g, t.nn_bayes[2].median,
+                   t.nn_bayes[2].sigma_g, t.nn_truth[0].median, t.nn_truth[0].sigma_g, t.nn_truth[2].median, t.nn_truth[2].sigma_g,
+                   arch_seconds_[w]));
+      }
+      std::vector<std::pair<std::size_t, std::string>> act;
+      std::size_t total = 0;
+      for (const auto& [a, c] : activations_) act.push_back({c, a}), total += c;
+      std::sort(act.rbegin(), act.rend());
+      add("\n**Activations of the top 20 models** (share of their hidden layers):");
+      for (const auto& [c, a] : act) add(format(" %s %.0f %%;", a.c_str(), 100.0 * double(c) / double(std::max<std::size_t>(1, total))));
+      add("\n\nData: `search.csv` (the leaderboard).\n\n");
+    }
 
     // 6. timing
     add("## 6. Timing\n\n");
@@ -864,6 +995,19 @@ class Study {
     std::array<std::vector<double>, np> ratio;
   };
   std::map<std::size_t, CurvePoint> curve_;
+  lp::Selection sel_;
+  std::vector<bayes::Star> stars_;
+  std::vector<bayes::Summary> sums_;
+  std::array<std::vector<double>, np> truth_col_;
+  std::vector<std::size_t> pool_, test_;
+  locus::Matrix<float> x_test_;
+  std::size_t search_models_ = 0, search_epochs_ = 0, search_train_ = 0, search_val_ = 0;
+  double search_seconds_ = 0, best_search_loss_ = 0;
+  std::map<std::string, std::size_t> activations_;
+  std::string best_arch_;
+  std::vector<locus::nn::LayerSpec> best_hidden_;
+  std::array<TestScore, 2> arch_score_{};
+  std::array<double, 2> arch_seconds_{};
   std::size_t s82_rows_ = 0, s82_trained_ = 0, s82_validated_ = 0, s82_test_ = 0, s82_poor_ = 0, s82_stuck_ = 0;
   lp::Evaluation s82_eval_;
   std::vector<std::array<double, 3>> s82_bins_;  // lo, n, median NN

@@ -27,6 +27,8 @@ struct Paper000Options {
   std::size_t epochs = 1024, patience = 100, batch = 1024;
   std::size_t recipe_batch = 256;  // the section-3 comparison (0: none)
   bool plot = true;
+  bool search = true;       // section 5: the Hyperband architecture search
+  double search_r = 81;     // its maximum budget (epochs)
   std::size_t threads = 0;
   std::function<void(const std::string&)> log;
   locus::Progress::Show progress = locus::Progress::Show::never;
