@@ -63,7 +63,7 @@ struct PosteriorFlags {
 };
 
 struct TrainingFlags {
-  std::size_t epochs = 1024, patience = 100, runs = 2, secondary_epochs = 256, batch = 1024;
+  std::size_t epochs = 1024, patience = 100, runs = 2, secondary_epochs = 256, batch = 256;  // pipeline_training()
   double learning_rate = 1e-3;
   std::uint64_t seed = 42;
 
