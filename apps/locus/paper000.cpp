@@ -84,7 +84,7 @@ SeedStats over_seeds(const std::vector<double>& v) {
 void write_table(const Catalog& c, const std::filesystem::path& path, std::vector<std::filesystem::path>& written) {
   locus::io::CatalogWriteOptions w;
   w.comments = {"locus reproduce paper000"};
-  w.significant_digits = 7;
+  w.significant_digits = 6;
   locus::io::write_catalog(c, path, w);
   written.push_back(path);
 }
@@ -759,7 +759,10 @@ class Study {
       row(o_.recipe_batch, recipe_ratio_, recipe_nn_truth_, recipe_seconds_);
       const bool met = over_seeds(recipe_ratio_[0]).mean <= ratio_goal[0] && over_seeds(recipe_ratio_[2]).mean <= ratio_goal[2] &&
                        over_seeds(recipe_ratio_[1]).mean <= ratio_goal[1];
-      add(format("\nWith a mini-batch of %zu the goal is %s. Data: `recipe.csv`.\n\n", o_.recipe_batch, met ? "**met**" : "**not met**"));
+      add(format("\nWith a mini-batch of %zu the goal is %s. Data: `recipe.csv`. locus's pipeline and `locus` tool train "
+                 "with a mini-batch of 256 by default (`pipeline::pipeline_training()`); this report's Table 1, curve and search "
+                 "keep the paper's %zu so that they reproduce the paper's set-up.\n\n",
+                 o_.recipe_batch, met ? "**met**" : "**not met**", o_.batch));
     }
 
     // 2. training size
@@ -982,7 +985,9 @@ class Study {
            "\nLikely reasons, none tuned away: the mock is not TRILEGAL — its stars come from the Jurić et al. (2008) and Ivezić "
            "et al. (2008) models, coloured by photo-D's locus tables, so even with mixed ages the main sequence (M_r > 4) is "
            "coloured by the very locus the posterior fits, and only the turn-off and giants differ; the paper's mock came from "
-           "TRILEGAL isochrones for every star. The priors here are a KDE of the patch's own true M_r and [Fe/H] (the paper "
+           "TRILEGAL isochrones for every star. A_r: the patch has one SFD value (A_r = 0.10) and a thin dust layer, so the true A_r "
+           "spans only 0–0.10 mag and is easy for the network to copy; a dustier patch, or an SFD map that varies across it "
+           "(`PatchSpec::ar_sfd_map`), would be a harder test. The priors here are a KDE of the patch's own true M_r and [Fe/H] (the paper "
            "used TRILEGAL maps), which also flatters Bayes − truth. Where NN − Bayes differs, locus's network trains on a "
            "posterior from the exact grid with these priors, a different target from the paper's.\n\n";
   }
