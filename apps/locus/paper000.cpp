@@ -424,8 +424,8 @@ class Study {
 
   // ---- 5. the architecture search at small scale ----------------------------------------------
   // Hyperband (R = 81, η = 3) over paper 000's space with `locus tune`'s objective on the
-  // Table-1-sized training set; then the winner and the paper's network trained with the
-  // pipeline's recipe and scored on the curve's test stars.
+  // Table-1-sized training set; then the winner and the paper's network trained with Table 1's
+  // recipe and scored on the curve's test stars.
   void architecture_search() {
     if (!o_.search) return;
     namespace tune = locus::tune;
@@ -477,7 +477,7 @@ class Study {
       auto po = pipeline_options(1);
       if (which == 1) po.training.hidden = best_hidden_;
       log(std::string("architecture search: training the ") + (which ? "best architecture found" : "paper's architecture") +
-          " with the pipeline's recipe");
+          " with Table 1's recipe");
       const auto t0 = Clock::now();
       const auto m = lp::fit_moments(mt, mv, po.training, threads_, o_.progress);
       arch_seconds_[which] = seconds_since(t0);
@@ -581,6 +581,7 @@ class Study {
     const auto& patch = curve_patch_;
     log("timing: the hybrid route as `locus pipeline` runs it, on the mixed-ages seed-1 patch");
     auto po = pipeline_options(1);  // 10,000 labelled for training + 2,000 check stars
+    po.training.primary.batch_size = po.training.secondary.batch_size = lp::pipeline_training().primary.batch_size;
     const auto r = lp::HybridPipeline(po).run(patch.source);
     const double rows = double(patch.catalog->rows());
     hybrid_seconds_ = r.seconds("1-sample") + r.seconds("2-posterior") + r.seconds("3-train") + r.seconds("4-predict");
@@ -832,7 +833,7 @@ class Study {
     add("## 4. Real data: 3,981 SDSS Stripe 82 stars (Figures 20–25, 27)\n\n");
     add(format("The paper used 147,064 SDSS stars; locus ships the %zu Stripe 82 standard stars of photo-D "
                "(`data/photod/s82/`). The posterior runs on every star; the networks train on %zu of them (%zu training + %zu "
-               "validation after the posterior's fits; mini-batch %zu, section 1's recipe for small training sets) and NN − "
+               "validation after the posterior's fits; mini-batch %zu, the pipeline's default: section 1) and NN − "
                "Bayes is measured on the other %zu (the test stars).\n\n",
                s82_rows_, s82_trained_ + s82_validated_, s82_trained_, s82_validated_, o_.recipe_batch ? o_.recipe_batch : o_.batch,
                s82_test_));
@@ -892,7 +893,9 @@ class Study {
                  o_.search_r, search_models_, search_epochs_, search_seconds_, o_.batch, search_train_, search_val_,
                  best_arch_.c_str(), best_search_loss_,
                  o_.search_r));
-      add(format("Both trained with the pipeline's recipe on the same stars and scored on the %zu test stars of section 2:\n\n",
+      add(format("Both trained with Table 1's recipe (the paper's, mini-batch %zu) on the same stars and scored on the %zu test "
+                 "stars of section 2:\n\n",
+                 o_.batch,
                  test_.size()));
       add("| architecture | loss NN vs Bayes | loss NN vs truth | NN − Bayes M_r | NN − Bayes [Fe/H] | NN − truth M_r | NN − truth "
           "[Fe/H] | training (s) |\n|---|---|---|---|---|---|---|---|\n");
@@ -920,9 +923,10 @@ class Study {
     add(format("| Bayes on every star (the pipeline's posterior stage: reading, KDE priors, %.1f µs per star for the fit) | %.2f | "
                "%.0f |\n",
                bayes_us_per_star_, bayes_route_seconds_, paper_bayes_seconds));
-    add(format("| hybrid: Bayes on %zu stars, training, the networks on every star | %.2f | %.0f |\n\n", labelled_, hybrid_seconds_,
-               paper_hybrid_seconds));
-    add(format("locus's Bayes route costs %.0f× less per star than the paper's (%.1f µs against %.0f µs: 4,400 s for ~430,000 stars), ; on a patch of this size "
+    add(format("| hybrid, as `locus pipeline` runs it (mini-batch %zu): Bayes on %zu stars, training, the networks on every "
+               "star | %.2f | %.0f |\n\n",
+               lp::pipeline_training().primary.batch_size, labelled_, hybrid_seconds_, paper_hybrid_seconds));
+    add(format("locus's Bayes route costs %.0f× less per star than the paper's (%.1f µs against %.0f µs: 4,400 s for ~430,000 stars); on a patch of this size "
                "%s; the hybrid route's fixed cost is training (%.1f s here). For N stars the "
                "time to results is modelled from the per-star costs measured above: Bayes %.3g s × N; hybrid %.3g s × N "
                "(sampling and prediction passes) + the posterior on the sample (%.2f s) + training (%.1f s).\n\n",
