@@ -138,13 +138,13 @@ TEST_CASE("serialization: loading into a Stack of another architecture fails cle
   Rng rng(5);
   DynamicStack<paper_activations, float> other(10, {{45, "gelu"}, {45, "softsign"}, {42, "tanh"}, {33, "sigmoid"}, {36, "gelu"}, {6, "linear"}}, rng);
   const auto msg = expect_format_error(model_to_string(other));
-  CHECK(msg.find("layer 2 is tanh in the file but softsign in the Stack") != std::string::npos);
+  CHECK(msg.find("layer 2: activation tanh in the file where the type has softsign") != std::string::npos);
   DynamicStack<paper_activations, float> shallow(10, {{45, "gelu"}, {6, "linear"}}, rng);
   CHECK(expect_format_error(model_to_string(shallow)).find("the file has 2 layers, the Stack 6") != std::string::npos);
   // same activations, different sizes, into an already-sized Stack
   DynamicStack<paper_activations, float> wider(10, {{50, "gelu"}, {45, "softsign"}, {42, "softsign"}, {33, "sigmoid"}, {36, "gelu"}, {6, "linear"}}, rng);
   auto sized = paper_network(rng);
-  CHECK_THROWS_WITH_AS(load_from_string(model_to_string(wider), sized), doctest::Contains("layer 0 has 45 units in the Stack, 50 in the file"),
+  CHECK_THROWS_WITH_AS(load_from_string(model_to_string(wider), sized), doctest::Contains("layer 0: the file has 50 gelu, the Stack 45 gelu"),
                        locus::FormatError);
   // a DynamicStack over fewer activations cannot hold a gelu layer
   DynamicStack<locus::type_list<Relu, Linear>, float> limited;
@@ -164,4 +164,52 @@ TEST_CASE("serialization: the self-test vector catches a network that does not r
   CHECK_THROWS_WITH_AS(load_from_string(detail::seal(1, j.dump(1)), back), doctest::Contains("self-test failed"),
                        locus::FormatError);
   CHECK_THROWS_WITH_AS(load<PaperStack>("/nonexistent/dir/x.model"), doctest::Contains("cannot open"), locus::FormatError);
+}
+
+TEST_CASE("serialization: a Stack of every layer kind round-trips, running statistics included") {
+  Rng rng(21);
+  using Net = Stack<Dense<Linear>, LayerNorm<float>, Activate<LeakyRelu>, BatchNorm<float>,
+                    Residual<Dense<Linear>, LayerNorm<float>, Activate<Gelu>, Dropout<float>>,
+                    Heads<Chain<Dense<Gelu>, Dense<Linear>>, Dense<Linear>>>;
+  Net net(Dense<Linear>(5, 8, rng), LayerNorm<float>(8, 1e-3), Activate<LeakyRelu>(8, LeakyRelu{0.2}),
+          BatchNorm<float>(8, 0.05),
+          Residual<Dense<Linear>, LayerNorm<float>, Activate<Gelu>, Dropout<float>>(
+              Dense<Linear>(8, 6, rng), LayerNorm<float>(6), Activate<Gelu>(6), Dropout<float>(6, 0.3)),
+          Heads<Chain<Dense<Gelu>, Dense<Linear>>, Dense<Linear>>(
+              Chain<Dense<Gelu>, Dense<Linear>>(Dense<Gelu>(6, 4, rng), Dense<Linear>(4, 1, rng)),
+              Dense<Linear>(6, 2, rng)));
+  for (auto p : net.parameters())
+    for (auto& v : p) v += float(rng.normal(0, 0.1));
+  for (auto s : net.state())
+    for (auto& v : s) v = float(rng.uniform(0.5, 1.5));
+  const std::string path = temp_path("layers");
+  save(net, path);
+  Net loaded;  // sizes come from the file
+  load_into(path, loaded);
+  std::remove(path.c_str());
+  Matrix<float> x({9, 5});
+  for (auto& v : x) v = float(rng.normal());
+  const auto a = net.predict(x), b = loaded.predict(x);
+  CHECK(std::equal(a.begin(), a.end(), b.begin()));
+  auto sa = net.state(), sb = loaded.state();
+  REQUIRE(sa.size() == 2);
+  for (std::size_t i = 0; i < sa.size(); ++i) CHECK(std::equal(sa[i].begin(), sa[i].end(), sb[i].begin()));
+  CHECK(loaded.layer<2>().activation().slope == 0.2);
+  CHECK(loaded.layer<1>().eps() == 1e-3);
+  CHECK(loaded.layer<4>().body().layer<3>().rate() == doctest::Approx(0.3));
+  CHECK(loaded.layer<4>().projects());
+
+  // a type that differs in one nested layer names it; a DynamicStack refuses politely
+  using Other = Stack<Dense<Linear>, LayerNorm<float>, Activate<LeakyRelu>, BatchNorm<float>,
+                      Residual<Dense<Linear>, LayerNorm<float>, Activate<Tanh>, Dropout<float>>,
+                      Heads<Chain<Dense<Gelu>, Dense<Linear>>, Dense<Linear>>>;
+  Other other;
+  CHECK_THROWS_WITH_AS(load_from_string(model_to_string(net), other),
+                       doctest::Contains("layer 4: activation gelu in the file where the type has tanh"),
+                       locus::FormatError);
+  DynamicStack<paper_activations, float> dyn;
+  CHECK_THROWS_WITH_AS(load_from_string(model_to_string(net), dyn), doctest::Contains("cannot hold"), locus::FormatError);
+  // a file without the running statistics is incomplete
+  auto text = model_to_string(net);
+  CHECK(text.find("\"state\"") != std::string::npos);
 }

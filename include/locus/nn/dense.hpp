@@ -14,11 +14,13 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <vector>
 #include "../core/errors.hpp"
 #include "../core/kernels.hpp"
 #include "../core/rng.hpp"
 #include "../core/tensor.hpp"
 #include "activations.hpp"
+#include "layer.hpp"
 
 namespace locus::nn {
 
@@ -115,6 +117,30 @@ class Dense {
     if (dx)
       kernels::gemm_fm(w_.data(), 1, out, static_cast<const T*>(nullptr), out, in, da, ld, n,
                        [&](std::size_t q, std::size_t r, B acc) { acc.store_unaligned(dx + q * lddx + r); });
+  }
+
+  // --- the layer contract (layer.hpp) -----------------------------------------------------
+  std::size_t parameter_blocks() const { return 2; }
+  void collect_parameters(std::vector<std::span<T>>& p) {
+    p.emplace_back(w_.data(), w_.size());
+    p.emplace_back(b_.data(), b_.size());
+  }
+  void collect_parameters(std::vector<std::span<const T>>& p) const {
+    p.emplace_back(w_.data(), w_.size());
+    p.emplace_back(b_.data(), b_.size());
+  }
+  std::size_t scratch_size(std::size_t) const { return 0; }
+  void infer_fm(const T* x, std::size_t ldx, std::size_t n, T* a, std::size_t ld, T*) const {
+    forward_fm(x, ldx, n, a, ld);
+  }
+  std::size_t cache_size(std::size_t ld) const { return outputs() * ld; }
+  void forward_train_fm(const T* x, std::size_t ldx, std::size_t n, T* a, std::size_t ld, T* cache,
+                        const TrainPass&) const {
+    forward_fm(x, ldx, n, a, ld, cache);
+  }
+  void backward_train_fm(const T* x, std::size_t ldx, T* cache, const T* a, T* da, std::size_t ld, std::size_t n,
+                         std::vector<T>* g, bool accumulate, T* dx, std::size_t lddx, const TrainPass&) const {
+    backward_fm(x, ldx, cache, a, da, ld, n, g[0].data(), g[1].data(), accumulate, dx, lddx);
   }
 
   // --- batch-major convenience (allocates; for tests and small jobs) ---------------------

@@ -64,25 +64,32 @@ GradcheckResult gradcheck(F&& f, std::vector<double> x, const std::vector<double
   return res;
 }
 
-// Checks every weight, bias and input of a double-precision network under the objective
+// Checks every parameter and input of a double-precision network under the objective
 // L = Σ R ⊙ net(x), with R a fixed random matrix, using the network's own backward pass.
+// net(x) is the training-mode forward pass (batch statistics, and dropout masks from a seed
+// drawn once from rng, so every evaluation drops the same units).
 template <class Net>
 GradcheckResult gradcheck_network(Net& net, const Matrix<double>& x, Rng& rng, double h = 1e-4) {
   static_assert(std::is_same_v<typename Net::value_type, double>, "gradcheck needs a double network");
   const std::size_t n = x.shape(0), in = net.inputs(), out = net.outputs();
   Matrix<double> R({n, out});
   for (auto& v : R) v = rng.normal();
+  const TrainPass pass{n, rng.split(0x6C).seed()};
+  const std::size_t np = simd::round_up<double>(n);
+  auto scratch = net.workspace(n);
+  Matrix<double> y({n, out});
   auto objective = [&](const Matrix<double>& xx) {
-    const auto y = net.predict(xx);
+    kernels::to_feature_major(xx.data(), in, n, in, scratch.input(), scratch.capacity, np);
+    net.forward_train(scratch, np, pass);
+    kernels::to_batch_major(scratch.output(), scratch.capacity, n, out, y.data(), out);
     double s = 0;
     for (std::size_t i = 0; i < y.size(); ++i) s += R.data()[i] * y.data()[i];
     return s;
   };
   // Analytic gradients.
   auto ws = net.workspace(n);
-  const std::size_t np = simd::round_up<double>(n);
   kernels::to_feature_major(x.data(), in, n, in, ws.input(), ws.capacity, np);
-  net.forward_train(ws, np);
+  net.forward_train(ws, np, pass);
   kernels::to_feature_major(R.data(), out, n, out, ws.output_grad(), ws.capacity, np);
   auto g = net.make_gradients();
   std::vector<double> dxf(in * ws.capacity);

@@ -1,8 +1,9 @@
 #pragma once
 // Network<Derived, T>: the algorithms shared by Stack (compile-time layers) and
 // DynamicStack (run-time layers). Both only say how to reach their i-th layer as a concrete
-// Dense<Act, T>; everything below (predict, streaming, training passes, parameter access)
-// is written once, so the two run exactly the same kernels.
+// layer type (the contract is in layer.hpp: Dense, LayerNorm, BatchNorm, Dropout, Activate,
+// Residual, Heads, ...); everything below (predict, streaming, training passes, parameter
+// access) is written once, so the two run exactly the same kernels.
 //
 // Derived provides:  std::size_t depth() const;
 //                    template <class F> void visit(std::size_t i, F&& f) [const];  // f(layer)
@@ -16,6 +17,7 @@
 #include "../core/parallel_for.hpp"
 #include "../core/rng.hpp"
 #include "../core/tensor.hpp"
+#include "layer.hpp"
 
 namespace locus::nn {
 
@@ -24,8 +26,9 @@ template <class T>
 struct Workspace {
   std::size_t capacity = 0;               // leading dimension: rows rounded up to the lane width (+ padding)
   std::vector<T> x;                       // input, feature-major [in × capacity]
-  std::vector<std::vector<T>> z, a;       // per layer pre-activation and activation
+  std::vector<std::vector<T>> z, a;       // per layer training cache (Dense: pre-activation) and output
   std::vector<T> d0, d1;                  // back-propagated gradients (ping-pong)
+  TrainPass pass;                         // of the last forward_train, for backward
   T* input() { return x.data(); }
   T* output() { return a.back().data(); }
   // dL/d(output), feature-major [out × capacity]; filled by the caller before backward().
@@ -33,6 +36,7 @@ struct Workspace {
 };
 
 // Gradients of all parameters, in the order of Network::parameters(): W0, b0, W1, b1, ...
+// for Dense layers; other layers give their own blocks in their own order.
 template <class T>
 using Gradients = std::vector<std::vector<T>>;
 
@@ -58,8 +62,7 @@ class Network {
   }
   std::size_t parameter_count() const {
     std::size_t n = 0;
-    for (std::size_t i = 0; i < self().depth(); ++i)
-      self().visit(i, [&](const auto& l) { n += l.inputs() * l.outputs() + l.outputs(); });
+    for (auto p : parameters()) n += p.size();
     return n;
   }
 
@@ -83,15 +86,19 @@ class Network {
     chunk = simd::round_up<T>(std::clamp<std::size_t>(chunk, 1, std::max<std::size_t>(n, 1)));
     const std::size_t chunks = (n + chunk - 1) / chunk, nt = threads_for(chunks, threads);
     const std::size_t width = max_width(), in = inputs(), out = outputs(), ld = padded_ld(chunk);
+    std::size_t scratch = 0;
+    for (std::size_t i = 0; i < self().depth(); ++i)
+      self().visit(i, [&](const auto& l) { scratch = std::max(scratch, l.scratch_size(ld)); });
     std::vector<std::vector<T>> buffers(nt);
-    for (auto& b : buffers) b.resize(2 * width * ld);
+    for (auto& b : buffers) b.resize(2 * width * ld + scratch);
     parallel_for_static(chunks, nt, [&](std::size_t t, std::size_t c) {
       const std::size_t r0 = c * chunk, rows = std::min(chunk, n - r0), np = simd::round_up<T>(rows);
       T* cur = buffers[t].data();
       T* nxt = cur + width * ld;
+      T* scr = cur + 2 * width * ld;
       kernels::to_feature_major(x + r0 * in, in, rows, in, cur, ld, np);
       for (std::size_t i = 0; i < self().depth(); ++i) {
-        self().visit(i, [&](const auto& l) { l.forward_fm(cur, ld, np, nxt, ld); });
+        self().visit(i, [&](const auto& l) { l.infer_fm(cur, ld, np, nxt, ld, scr); });
         std::swap(cur, nxt);
       }
       kernels::to_batch_major(cur, ld, rows, out, y + r0 * out, out);
@@ -134,7 +141,7 @@ class Network {
     ws.x.assign(inputs() * ws.capacity, T(0));
     for (std::size_t i = 0; i < self().depth(); ++i)
       self().visit(i, [&](const auto& l) {
-        ws.z.emplace_back(l.outputs() * ws.capacity, T(0));
+        ws.z.emplace_back(l.cache_size(ws.capacity), T(0));
         ws.a.emplace_back(l.outputs() * ws.capacity, T(0));
       });
     ws.d0.assign(max_width() * ws.capacity, T(0));
@@ -144,21 +151,23 @@ class Network {
 
   Gradients<T> make_gradients() const {
     Gradients<T> g;
-    for (std::size_t i = 0; i < self().depth(); ++i)
-      self().visit(i, [&](const auto& l) {
-        g.emplace_back(l.inputs() * l.outputs(), T(0));
-        g.emplace_back(l.outputs(), T(0));
-      });
+    for (auto p : parameters()) g.emplace_back(p.size(), T(0));
     return g;
   }
 
-  // Forward pass keeping what backward() needs. ws.input() holds the batch feature-major
-  // with leading dimension ws.capacity; n_pad is the row count rounded up to lanes, with
-  // padding rows zero.
-  void forward_train(Workspace<T>& ws, std::size_t n_pad) const {
+  // Forward pass in training mode (dropout active, batch statistics), keeping what
+  // backward() needs. ws.input() holds the batch feature-major with leading dimension
+  // ws.capacity; n_pad is the row count rounded up to lanes, with padding rows zero.
+  // pass.rows is the real row count (0: n_pad) and pass.seed seeds the layers' randomness;
+  // layer i gets stream i of it.
+  void forward_train(Workspace<T>& ws, std::size_t n_pad, TrainPass pass = {}) const {
+    if (pass.rows == 0) pass.rows = n_pad;
+    ws.pass = pass;
     const T* cur = ws.x.data();
     for (std::size_t i = 0; i < self().depth(); ++i) {
-      self().visit(i, [&](const auto& l) { l.forward_fm(cur, ws.capacity, n_pad, ws.a[i].data(), ws.capacity, ws.z[i].data()); });
+      self().visit(i, [&](const auto& l) {
+        l.forward_train_fm(cur, ws.capacity, n_pad, ws.a[i].data(), ws.capacity, ws.z[i].data(), pass.child(i));
+      });
       cur = ws.a[i].data();
     }
   }
@@ -169,12 +178,15 @@ class Network {
   void backward(Workspace<T>& ws, std::size_t n_pad, Gradients<T>& g, bool accumulate = false, T* dx = nullptr) const {
     T* d = ws.d0.data();
     T* other = ws.d1.data();
+    std::size_t block = 0;
+    for (std::size_t k = 0; k < self().depth(); ++k) self().visit(k, [&](const auto& l) { block += l.parameter_blocks(); });
     for (std::size_t k = self().depth(); k-- > 0;) {
       const T* xin = k == 0 ? ws.x.data() : ws.a[k - 1].data();
       T* dprev = k == 0 ? dx : other;
       self().visit(k, [&](const auto& l) {
-        l.backward_fm(xin, ws.capacity, ws.z[k].data(), ws.a[k].data(), d, ws.capacity, n_pad, g[2 * k].data(),
-                      g[2 * k + 1].data(), accumulate, dprev, ws.capacity);
+        block -= l.parameter_blocks();
+        l.backward_train_fm(xin, ws.capacity, ws.z[k].data(), ws.a[k].data(), d, ws.capacity, n_pad, g.data() + block,
+                            accumulate, dprev, ws.capacity, ws.pass.child(k));
       });
       std::swap(d, other);
     }
@@ -183,21 +195,49 @@ class Network {
   // Spans over all parameters: W0, b0, W1, b1, ... (what optimizers update).
   std::vector<std::span<T>> parameters() {
     std::vector<std::span<T>> p;
-    for (std::size_t i = 0; i < self().depth(); ++i)
-      self().visit(i, [&](auto& l) {
-        p.emplace_back(l.weights().data(), l.weights().size());
-        p.emplace_back(l.bias().data(), l.bias().size());
-      });
+    for (std::size_t i = 0; i < self().depth(); ++i) self().visit(i, [&](auto& l) { l.collect_parameters(p); });
     return p;
   }
   std::vector<std::span<const T>> parameters() const {
     std::vector<std::span<const T>> p;
+    for (std::size_t i = 0; i < self().depth(); ++i) self().visit(i, [&](const auto& l) { l.collect_parameters(p); });
+    return p;
+  }
+
+  // Non-trained state saved with the weights (BatchNorm's running mean and variance).
+  std::vector<std::span<T>> state() {
+    std::vector<std::span<T>> s;
+    for (std::size_t i = 0; i < self().depth(); ++i) self().visit(i, [&](auto& l) { layer_ops::collect_state(l, s); });
+    return s;
+  }
+  std::vector<std::span<const T>> state() const {
+    std::vector<std::span<const T>> s;
+    for (std::size_t i = 0; i < self().depth(); ++i)
+      self().visit(i, [&](const auto& l) { layer_ops::collect_state(l, s); });
+    return s;
+  }
+
+  // Batch statistics (see layer.hpp): size of one chunk's export, the export after
+  // forward_train, and the update from every chunk of a batch, in chunk order.
+  std::size_t statistics_size() const {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < self().depth(); ++i) self().visit(i, [&](const auto& l) { n += layer_ops::statistics_size(l); });
+    return n;
+  }
+  void export_statistics(const Workspace<T>& ws, T* out) const {
     for (std::size_t i = 0; i < self().depth(); ++i)
       self().visit(i, [&](const auto& l) {
-        p.emplace_back(l.weights().data(), l.weights().size());
-        p.emplace_back(l.bias().data(), l.bias().size());
+        layer_ops::export_statistics(l, ws.z[i].data(), ws.capacity, out);
+        out += layer_ops::statistics_size(l);
       });
-    return p;
+  }
+  void update_statistics(const std::vector<std::vector<T>>& chunks, const std::vector<std::size_t>& rows) {
+    std::size_t offset = 0;
+    for (std::size_t i = 0; i < self().depth(); ++i)
+      self().visit(i, [&](auto& l) {
+        layer_ops::update_statistics(l, chunks, offset, rows);
+        offset += layer_ops::statistics_size(l);
+      });
   }
 
   // Re-initialise every layer from independent streams of rng.
@@ -209,16 +249,17 @@ class Network {
       });
   }
 
-  // Copy all weights from another network of the same shape (any Network type).
+  // Copy all weights (and state) from another network of the same shape (any Network type).
   template <class Other>
   void copy_weights_from(const Other& other) {
-    auto src = other.parameters();
-    auto dst = parameters();
-    if (src.size() != dst.size()) throw ConfigError("copy_weights_from: networks differ in depth");
-    for (std::size_t i = 0; i < dst.size(); ++i) {
-      if (src[i].size() != dst[i].size()) throw ConfigError("copy_weights_from: layer shapes differ");
-      std::copy(src[i].begin(), src[i].end(), dst[i].begin());
-    }
+    auto copy = [](auto src, auto dst) {
+      if (src.size() != dst.size()) throw ConfigError("copy_weights_from: networks differ in depth");
+      for (std::size_t i = 0; i < dst.size(); ++i)
+        if (src[i].size() != dst[i].size()) throw ConfigError("copy_weights_from: layer shapes differ");
+      for (std::size_t i = 0; i < dst.size(); ++i) std::copy(src[i].begin(), src[i].end(), dst[i].begin());
+    };
+    copy(other.parameters(), parameters());
+    copy(other.state(), state());
   }
 
  protected:

@@ -3,12 +3,19 @@
 //
 // Specification. A model file is versioned, self-describing text:
 //     locus-model 1
-//     { JSON: format, version, dtype, inputs, layers [{units, activation}], weights,
+//     { JSON: format, version, dtype, inputs, layers [{units, activation}], weights, state,
 //       input_scaler, target_scaler, imputer, training metadata, self_test }
 //     checksum crc32 <8 hex digits> bytes <content length>
 // - weights: one array per parameter block in Network::parameters() order (W0 [in×out]
 //   row-major, b0, W1, ...). Numbers are written with the shortest decimal form that reads
 //   back to the same double, so float and double weights round-trip exactly.
+// - layers: a Dense layer is {units, activation[, slope]}; every other layer names its kind:
+//   {kind: "activation", units, activation}, {kind: "layer_norm", units, eps},
+//   {kind: "batch_norm", units, momentum, eps}, {kind: "dropout", units, rate},
+//   {kind: "chain" | "residual", units, layers: [...]}, {kind: "heads", units, heads: [...]}.
+//   A residual block's projection shortcut is implied by its widths.
+// - state: non-trained blocks in Network::state() order (BatchNorm's running mean and
+//   variance); absent when the network has none.
 // - self_test: a few fixed input rows and the network's outputs for them at save time;
 //   load() re-runs them and fails if the outputs do not reproduce (relative 1e-4 in float,
 //   1e-10 in double: a different SIMD instruction set may round transcendental functions
@@ -41,11 +48,18 @@
 #include "../core/rng.hpp"
 #include "../core/tensor.hpp"
 #include "../io/atomic_file.hpp"
+#include "activate.hpp"
 #include "activations.hpp"
+#include "batch_norm.hpp"
+#include "chain.hpp"
 #include "dense.hpp"
+#include "dropout.hpp"
+#include "heads.hpp"
+#include "layer_norm.hpp"
 #include "dynamic_stack.hpp"
 #include "missing_values.hpp"
 #include "network.hpp"
+#include "residual.hpp"
 #include "scalers.hpp"
 #include "stack.hpp"
 
@@ -135,13 +149,167 @@ constexpr const char* dtype_name() {
   return std::is_same_v<T, float> ? "float32" : "float64";
 }
 
+inline std::string describe_layer(const nlohmann::json& l) {
+  const std::string kind = l.is_object() ? l.value("kind", std::string("dense")) : std::string("?");
+  const std::string units = l.is_object() && l.contains("units") ? l["units"].dump() : std::string("?");
+  if (kind == "dense" || kind == "activation")
+    return units + " " +
+           (l.contains("activation") && l["activation"].is_string() ? l["activation"].get<std::string>()
+                                                                   : std::string("?")) +
+           (kind == "activation" ? " (activation)" : "");
+  std::string s = kind + "(";
+  const char* key = kind == "heads" ? "heads" : "layers";
+  if (l.contains(key) && l[key].is_array())
+    for (std::size_t k = 0; k < l[key].size(); ++k) s += (k ? ", " : "") + describe_layer(l[key][k]);
+  return s + ") → " + units;
+}
+
 template <class Net>
 std::string describe(std::size_t inputs, const nlohmann::json& layers) {
   std::string s = std::to_string(inputs);
-  for (const auto& l : layers)
-    s += " → " + std::to_string(l.at("units").template get<std::size_t>()) + " " + l.at("activation").template get<std::string>();
+  for (const auto& l : layers) s += " → " + describe_layer(l);
   return s;
 }
+
+template <class Fail>
+void expect_kind(const nlohmann::json& j, const std::string& kind, Fail&& fail) {
+  const std::string have = j.value("kind", std::string("dense"));
+  if (have != kind) fail("a " + have + " layer in the file where the type has a " + kind + " layer");
+}
+template <class Fail>
+void expect_activation(const nlohmann::json& j, std::string_view name, Fail&& fail) {
+  const std::string have = j.at("activation").get<std::string>();
+  if (have != name) fail("activation " + have + " in the file where the type has " + std::string(name));
+}
+
+// Reading and writing each layer type's description (see the file format above).
+template <class L>
+struct layer_io;
+
+template <class A, class T>
+struct layer_io<Dense<A, T>> {
+  static nlohmann::json describe(const Dense<A, T>& l) {
+    nlohmann::json j{{"units", l.outputs()}, {"activation", std::string(A::name)}};
+    if constexpr (requires { l.activation().slope; }) j["slope"] = l.activation().slope;
+    return j;
+  }
+  template <class Fail>
+  static Dense<A, T> build(const nlohmann::json& j, std::size_t in, Fail&& fail) {
+    expect_kind(j, "dense", fail);
+    expect_activation(j, A::name, fail);
+    A act{};
+    if constexpr (requires { act.slope; })
+      if (j.contains("slope")) act.slope = j["slope"].get<double>();
+    return Dense<A, T>(in, j.at("units").get<std::size_t>(), act);
+  }
+};
+template <class A, class T>
+struct layer_io<Activate<A, T>> {
+  static nlohmann::json describe(const Activate<A, T>& l) {
+    nlohmann::json j{{"kind", "activation"}, {"units", l.outputs()}, {"activation", std::string(A::name)}};
+    if constexpr (requires { l.activation().slope; }) j["slope"] = l.activation().slope;
+    return j;
+  }
+  template <class Fail>
+  static Activate<A, T> build(const nlohmann::json& j, std::size_t in, Fail&& fail) {
+    expect_kind(j, "activation", fail);
+    expect_activation(j, A::name, fail);
+    A act{};
+    if constexpr (requires { act.slope; })
+      if (j.contains("slope")) act.slope = j["slope"].get<double>();
+    return Activate<A, T>(in, act);
+  }
+};
+template <class T>
+struct layer_io<LayerNorm<T>> {
+  static nlohmann::json describe(const LayerNorm<T>& l) {
+    return {{"kind", "layer_norm"}, {"units", l.outputs()}, {"eps", l.eps()}};
+  }
+  template <class Fail>
+  static LayerNorm<T> build(const nlohmann::json& j, std::size_t in, Fail&& fail) {
+    expect_kind(j, "layer_norm", fail);
+    return LayerNorm<T>(in, j.at("eps").get<double>());
+  }
+};
+template <class T>
+struct layer_io<BatchNorm<T>> {
+  static nlohmann::json describe(const BatchNorm<T>& l) {
+    return {{"kind", "batch_norm"}, {"units", l.outputs()}, {"momentum", l.momentum()}, {"eps", l.eps()}};
+  }
+  template <class Fail>
+  static BatchNorm<T> build(const nlohmann::json& j, std::size_t in, Fail&& fail) {
+    expect_kind(j, "batch_norm", fail);
+    return BatchNorm<T>(in, j.at("momentum").get<double>(), j.at("eps").get<double>());
+  }
+};
+template <class T>
+struct layer_io<Dropout<T>> {
+  static nlohmann::json describe(const Dropout<T>& l) {
+    return {{"kind", "dropout"}, {"units", l.outputs()}, {"rate", l.rate()}};
+  }
+  template <class Fail>
+  static Dropout<T> build(const nlohmann::json& j, std::size_t in, Fail&& fail) {
+    expect_kind(j, "dropout", fail);
+    return Dropout<T>(in, j.at("rate").get<double>());
+  }
+};
+
+// Builds the layers of a sequence from j[key], each reading the previous one's width (or,
+// for heads, all reading `in`), left to right (braced initialisation fixes the order).
+template <class Out, class... Ls, class Fail>
+Out build_sequence(const nlohmann::json& j, const char* key, std::size_t in, bool parallel, Fail&& fail) {
+  const auto& arr = j.at(key);
+  if (!arr.is_array() || arr.size() != sizeof...(Ls))
+    fail(std::string(j.value("kind", "")) + " has " + (arr.is_array() ? std::to_string(arr.size()) : "no") +
+         " elements in the file, " + std::to_string(sizeof...(Ls)) + " in the type");
+  std::size_t w = in, k = 0;
+  auto next = [&]<class L>() {
+    L l = layer_io<L>::build(arr[k++], parallel ? in : w, fail);
+    w = l.outputs();
+    return l;
+  };
+  return Out{next.template operator()<Ls>()...};
+}
+template <class... Ls>
+struct layer_io<Chain<Ls...>> {
+  static nlohmann::json describe(const Chain<Ls...>& c) {
+    nlohmann::json layers = nlohmann::json::array();
+    c.for_each([&](const auto& l) { layers.push_back(layer_io<std::decay_t<decltype(l)>>::describe(l)); });
+    return {{"kind", "chain"}, {"units", c.outputs()}, {"layers", layers}};
+  }
+  template <class Fail>
+  static Chain<Ls...> build(const nlohmann::json& j, std::size_t in, Fail&& fail) {
+    expect_kind(j, "chain", fail);
+    return build_sequence<Chain<Ls...>, Ls...>(j, "layers", in, false, fail);
+  }
+};
+template <class... Ls>
+struct layer_io<Residual<Ls...>> {
+  static nlohmann::json describe(const Residual<Ls...>& r) {
+    auto j = layer_io<Chain<Ls...>>::describe(r.body());
+    j["kind"] = "residual";
+    return j;
+  }
+  template <class Fail>
+  static Residual<Ls...> build(const nlohmann::json& j, std::size_t in, Fail&& fail) {
+    expect_kind(j, "residual", fail);
+    return build_sequence<Residual<Ls...>, Ls...>(j, "layers", in, false, fail);
+  }
+};
+template <class... Ls>
+struct layer_io<Heads<Ls...>> {
+  static nlohmann::json describe(const Heads<Ls...>& h) {
+    nlohmann::json heads = nlohmann::json::array();
+    h.for_each([&](const auto& l) { heads.push_back(layer_io<std::decay_t<decltype(l)>>::describe(l)); });
+    return {{"kind", "heads"}, {"units", h.outputs()}, {"heads", heads}};
+  }
+  template <class Fail>
+  static Heads<Ls...> build(const nlohmann::json& j, std::size_t in, Fail&& fail) {
+    expect_kind(j, "heads", fail);
+    return build_sequence<Heads<Ls...>, Ls...>(j, "heads", in, true, fail);
+  }
+};
+
 
 inline Matrix<double> self_test_inputs(std::size_t inputs) {
   Rng rng(0x5E1F7E57ull);
@@ -154,11 +322,7 @@ template <class Net>
 nlohmann::json architecture(const Net& net) {
   nlohmann::json layers = nlohmann::json::array();
   for (std::size_t i = 0; i < net.depth(); ++i)
-    net.visit(i, [&](const auto& l) {
-      nlohmann::json j{{"units", l.outputs()}, {"activation", std::string(l.activation_name())}};
-      if constexpr (requires { l.activation().slope; }) j["slope"] = l.activation().slope;
-      layers.push_back(j);
-    });
+    net.visit(i, [&](const auto& l) { layers.push_back(layer_io<std::decay_t<decltype(l)>>::describe(l)); });
   return layers;
 }
 
@@ -196,6 +360,12 @@ std::string model_to_string(const Net& net, const ModelInfo& info = {}) {
     ++block;
   }
   j["weights"] = weights;
+  const auto state = net.state();
+  if (!state.empty()) {
+    nlohmann::json sj = nlohmann::json::array();
+    for (auto s : state) sj.push_back(std::vector<double>(s.begin(), s.end()));
+    j["state"] = sj;
+  }
   if (info.input_scaler) j["input_scaler"] = info.input_scaler->to_json();
   if (info.target_scaler) j["target_scaler"] = info.target_scaler->to_json();
   if (info.imputer) j["imputer"] = {{"fill", info.imputer->fill_values()}};
@@ -240,7 +410,13 @@ void load_from_string(const std::string& text, Net& net, ModelInfo* info = nullp
     if (layers.empty() || inputs == 0) throw FormatError(where + ": the file describes an empty network");
     if constexpr (requires { net.specs(); }) {  // DynamicStack: build what the file says
       std::vector<LayerSpec> specs;
-      for (const auto& l : layers) specs.push_back({l.at("units").get<std::size_t>(), l.at("activation").get<std::string>()});
+      for (const auto& l : layers) {
+        if (l.value("kind", std::string("dense")) != "dense")
+          throw FormatError(where + ": the file holds the network " + file_arch + ", whose " + l["kind"].dump() +
+                            " layer a DynamicStack (Dense layers only) cannot hold; load it into the Stack type "
+                            "that wrote it");
+        specs.push_back({l.at("units").get<std::size_t>(), l.at("activation").get<std::string>()});
+      }
       try {
         net = Net(inputs, specs);
       } catch (const ConfigError& e) {
@@ -248,36 +424,30 @@ void load_from_string(const std::string& text, Net& net, ModelInfo* info = nullp
       }
     } else {  // static Stack: the file must match the type
       const nlohmann::json have = detail::architecture(net);
+      std::size_t i = 0;
       auto mismatch = [&](const std::string& why) {
-        std::string type_arch;
-        for (const auto& l : have) type_arch += (type_arch.empty() ? "" : ", ") + l.at("activation").get<std::string>();
         throw FormatError(where + ": the file holds the network " + file_arch +
-                          ", which does not fit this Stack (activations " + type_arch + "): " + why);
+                          ", which does not fit this Stack (" + detail::describe<Net>(net.inputs(), have) +
+                          "): " + (i == std::size_t(-1) ? "" : "layer " + std::to_string(i) + ": ") + why);
       };
-      if (have.size() != layers.size())
+      if (have.size() != layers.size()) {
+        i = std::size_t(-1);
         mismatch("the file has " + std::to_string(layers.size()) + " layers, the Stack " + std::to_string(have.size()));
-      std::size_t in = inputs, i = 0;
-      for (std::size_t k = 0; k < layers.size(); ++k) {
-        const std::string act = layers[k].at("activation").get<std::string>();
-        if (act != have[k].at("activation").get<std::string>())
-          mismatch("layer " + std::to_string(k) + " is " + act + " in the file but " +
-                   have[k].at("activation").get<std::string>() + " in the Stack");
       }
-      net.visit(0, [&](const auto& l) {
-        if (l.inputs() != 0 && l.inputs() != inputs)
-          mismatch("the Stack takes " + std::to_string(l.inputs()) + " inputs, the file " + std::to_string(inputs));
-      });
+      std::size_t in = inputs;
       for (i = 0; i < layers.size(); ++i) {
         const std::size_t units = layers[i].at("units").get<std::size_t>();
         net.visit(i, [&](auto& l) {
           using L = std::decay_t<decltype(l)>;
-          if (l.outputs() != 0 && l.outputs() != units)
-            mismatch("layer " + std::to_string(i) + " has " + std::to_string(l.outputs()) + " units in the Stack, " +
-                     std::to_string(units) + " in the file");
-          typename L::activation_type act{};
-          if constexpr (requires { act.slope; })
-            if (layers[i].contains("slope")) act.slope = layers[i]["slope"].get<double>();
-          l = L(in, units, act);
+          const bool sized = l.inputs() != 0;  // a default-constructed Stack takes the file's sizes
+          if (sized && i == 0 && l.inputs() != inputs)
+            mismatch("the Stack takes " + std::to_string(l.inputs()) + " inputs, the file " + std::to_string(inputs));
+          L built = detail::layer_io<L>::build(layers[i], in, mismatch);
+          if (sized && detail::layer_io<L>::describe(l) != detail::layer_io<L>::describe(built))
+            mismatch("the file has " + detail::describe_layer(layers[i]) + ", the Stack " +
+                     detail::describe_layer(detail::layer_io<L>::describe(l)));
+          if (built.outputs() != units) mismatch("its units disagree with its own layers");
+          l = std::move(built);
         });
         in = units;
       }
@@ -300,6 +470,18 @@ void load_from_string(const std::string& text, Net& net, ModelInfo* info = nullp
         throw FormatError(where + ": weight block " + std::to_string(b) + " has " + std::to_string(v.size()) +
                           " values, the architecture needs " + std::to_string(params[b].size()));
       for (std::size_t k = 0; k < v.size(); ++k) params[b][k] = static_cast<T>(v[k]);
+    }
+    auto state = net.state();
+    const std::size_t state_blocks = j.contains("state") ? j["state"].size() : 0;
+    if (state_blocks != state.size())
+      throw FormatError(where + ": " + std::to_string(state_blocks) + " state blocks for a network with " +
+                        std::to_string(state.size()));
+    for (std::size_t b = 0; b < state.size(); ++b) {
+      const auto v = j["state"][b].get<std::vector<double>>();
+      if (v.size() != state[b].size())
+        throw FormatError(where + ": state block " + std::to_string(b) + " has " + std::to_string(v.size()) +
+                          " values, the architecture needs " + std::to_string(state[b].size()));
+      for (std::size_t k = 0; k < v.size(); ++k) state[b][k] = static_cast<T>(v[k]);
     }
     // self-test
     const auto& st = j.at("self_test");

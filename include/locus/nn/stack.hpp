@@ -1,6 +1,8 @@
 #pragma once
 // Stack<Layers...>: a network whose layer types are fixed at compile time, e.g.
 //   Stack net(Dense<Gelu>(10, 45, rng), Dense<Softsign>(45, 45, rng), Dense<Linear>(45, 6, rng));
+// Any layer of layer.hpp's contract can appear: Dense, Activate, LayerNorm, BatchNorm,
+// Dropout, and the composites Chain, Residual and Heads.
 // Every layer call is statically dispatched and inlined. See network.hpp for predict,
 // streaming and the training passes.
 #include <cstddef>
@@ -9,6 +11,7 @@
 #include <utility>
 #include "../core/errors.hpp"
 #include "dense.hpp"
+#include "layer.hpp"
 #include "network.hpp"
 
 namespace locus::nn {
@@ -16,6 +19,8 @@ namespace locus::nn {
 template <class... Layers>
 class Stack : public Network<Stack<Layers...>, typename std::tuple_element_t<0, std::tuple<Layers...>>::value_type> {
   static_assert(sizeof...(Layers) > 0, "a Stack needs at least one layer");
+  static_assert((NetworkLayer<Layers> && ...),
+                "every Stack element must fulfil the layer contract of locus/nn/layer.hpp (NetworkLayer)");
 
  public:
   using value_type = typename std::tuple_element_t<0, std::tuple<Layers...>>::value_type;

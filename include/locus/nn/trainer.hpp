@@ -32,6 +32,11 @@
 //    must take 2 × columns inputs; the fitted MissingValues is stored in `imputer` of the
 //    options' output (FitOptions::imputer_out) so it can be applied at prediction time.
 //  - NaN or infinite targets always throw InputError naming the row and column.
+//  - Layers with randomness (Dropout) draw it from a stream of the seed fixed by the step and
+//    the chunk; layers with batch statistics (BatchNorm) normalise each chunk by its own
+//    statistics and update their running statistics from all chunks of the batch, in chunk
+//    order, after each step. Both are therefore independent of the thread count. The
+//    weights restored at the end come with the running statistics of the same epoch.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -184,9 +189,17 @@ History fit(Net& net, const LossT& loss, Opt& optimizer, Sched& schedule, const 
   Matrix<T> val_pred;
   if (XV) val_pred = Matrix<T>({XV->shape(0), out});
 
+  // Trained parameters, then non-trained state (running statistics): both are kept for the
+  // best epoch.
   auto params = net.parameters();
+  auto saved = params;
+  for (auto s : net.state()) saved.push_back(s);
   std::vector<std::vector<T>> best;
-  for (auto p : params) best.emplace_back(p.begin(), p.end());
+  for (auto p : saved) best.emplace_back(p.begin(), p.end());
+  const std::size_t stats = net.statistics_size();
+  std::vector<std::vector<T>> chunk_stats(stats ? max_chunks : 0, std::vector<T>(stats));
+  std::vector<std::size_t> stat_rows;
+  const TrainPass layer_base{0, Rng(options.seed).split(~std::uint64_t(0)).seed()};
 
   History h;
   if (options.reset_optimizer) optimizer.reset();
@@ -231,7 +244,8 @@ History fit(Net& net, const LossT& loss, Opt& optimizer, Sched& schedule, const 
               if (noise[f] > 0) xin[f * cap + r] += static_cast<T>(noise[f] * nr->normal());
         }
         for (std::size_t f = 0; f < in; ++f) std::fill(xin + f * cap + rows, xin + f * cap + np, T(0));
-        net.forward_train(w, np);
+        net.forward_train(w, np, TrainPass{rows, layer_base.stream_seed(step * max_chunks + c)});
+        if (stats) net.export_statistics(w, chunk_stats[c].data());
         auto t1 = clock::now();
         auto& slot = lbuf[t][rows];
         if (!slot) slot.emplace(detail::LossBuffers<T>{Matrix<T>({rows, out}), Matrix<T>({rows, K}), Matrix<T>({rows, out})});
@@ -276,6 +290,11 @@ History fit(Net& net, const LossT& loss, Opt& optimizer, Sched& schedule, const 
       const auto t_opt = clock::now();
       lr = schedule.rate(step);
       optimizer.step(params, *g, lr);
+      if (stats) {
+        stat_rows.clear();
+        for (std::size_t c = 0; c < nc; ++c) stat_rows.push_back(std::min(chunk, b0 + nb - (b0 + c * chunk)));
+        net.update_statistics(chunk_stats, stat_rows);
+      }
       ++step;
       const auto t_done = clock::now();
       h.timing.reduce += seconds(t_red, t_opt);
@@ -301,7 +320,7 @@ History fit(Net& net, const LossT& loss, Opt& optimizer, Sched& schedule, const 
     if (improved) {
       h.best_loss = monitored;
       h.best_epoch = epoch;
-      for (std::size_t i = 0; i < params.size(); ++i) std::copy(params[i].begin(), params[i].end(), best[i].begin());
+      for (std::size_t i = 0; i < saved.size(); ++i) std::copy(saved[i].begin(), saved[i].end(), best[i].begin());
       wait = 0;
     } else {
       ++wait;
@@ -328,7 +347,7 @@ History fit(Net& net, const LossT& loss, Opt& optimizer, Sched& schedule, const 
     }
   }
   if (h.stop_reason.empty()) h.stop_reason = "epoch limit";
-  for (std::size_t i = 0; i < params.size(); ++i) std::copy(best[i].begin(), best[i].end(), params[i].begin());
+  for (std::size_t i = 0; i < saved.size(); ++i) std::copy(best[i].begin(), best[i].end(), saved[i].begin());
   detail::notify_all(TrainEnd{h}, callbacks...);
   return h;
 }
