@@ -3,6 +3,7 @@
 #include <string>
 #include <locus/nn/gradcheck.hpp>
 #include <locus/nn/losses.hpp>
+#include <locus/nn/stack.hpp>
 
 using namespace locus::nn;
 using locus::Matrix;
@@ -97,4 +98,69 @@ TEST_CASE("losses: a NaN or infinite target names its row and column") {
   CHECK_THROWS_WITH_AS((void)Moments{}.value(Matrix<double>({3, 4}), t), doctest::Contains("infinite"), locus::InputError);
   CHECK_THROWS_AS((void)Mse{}.value(Matrix<double>({3, 3}), t), locus::InputError);
   CHECK_THROWS_AS((void)Weighted<Mse>({1.0, 2.0, 3.0}).value(p, Matrix<double>({3, 2}, 0.0)), locus::InputError);
+}
+
+TEST_CASE("losses: cross-entropy equals −log p of the true class, and its gradient is −t/p") {
+  // closed form: uniform probabilities over 4 classes give log 4 per row
+  Matrix<double> p({3, 4}, 0.25);
+  const auto t = class_targets<double>(std::vector<int>{0, 3, 2}, 4);
+  CHECK(CrossEntropy{}.value(p, t) == doctest::Approx(std::log(4.0)).epsilon(1e-14));
+  locus::Rng rng(23);
+  Matrix<double> q({5, 3});
+  for (auto& v : q) v = rng.uniform(0.05, 1.0);
+  const auto y = class_targets<double>(std::vector<std::size_t>{0, 1, 2, 1, 0}, 3);
+  double ref = 0;
+  for (std::size_t r = 0; r < 5; ++r)
+    for (std::size_t c = 0; c < 3; ++c) ref -= y(r, c) * std::log(q(r, c));
+  CHECK(CrossEntropy{}.value(q, y) == doctest::Approx(ref / 5).epsilon(1e-14));
+  Matrix<double> g;
+  CrossEntropy{}.gradient(q, y, g);
+  std::vector<double> x(q.begin(), q.end()), analytic(g.begin(), g.end());
+  const auto res = gradcheck(
+      [&](const std::vector<double>& v) {
+        Matrix<double> m({5, 3});
+        std::copy(v.begin(), v.end(), m.begin());
+        return CrossEntropy{}.value(m, y);
+      },
+      x, analytic, 1e-5);
+  CHECK(res.max_error < 1e-7);
+  CHECK_THROWS_WITH_AS(class_targets(std::vector<int>{0, 3}, 3), doctest::Contains("label 3 at row 1"), locus::InputError);
+  CHECK_THROWS_AS(class_targets(std::vector<int>{-1}, 2), locus::InputError);
+}
+
+TEST_CASE("losses: cross-entropy through a Softmax network matches finite differences (double)") {
+  locus::Rng rng(24);
+  Stack net(Dense<Tanh, double>(4, 6, rng), Dense<Softmax, double>(6, 3, rng));
+  Matrix<double> x({7, 4});
+  for (auto& v : x) v = rng.normal();
+  const auto y = class_targets<double>(std::vector<int>{0, 1, 2, 2, 1, 0, 1}, 3);
+  auto loss_of = [&]() { return CrossEntropy{}.value(net.predict(x), y); };
+  // analytic: the loss gradient back-propagated through the network
+  const std::size_t np = locus::simd::round_up<double>(7);
+  auto ws = net.workspace(7);
+  locus::kernels::to_feature_major(x.data(), 4, 7, 4, ws.input(), ws.capacity, np);
+  net.forward_train(ws, np);
+  Matrix<double> pred({7, 3}), g;
+  locus::kernels::to_batch_major(ws.output(), ws.capacity, 7, 3, pred.data(), 3);
+  CrossEntropy{}.gradient(pred, y, g);
+  locus::kernels::to_feature_major(g.data(), 3, 7, 3, ws.output_grad(), ws.capacity, np);
+  auto grads = net.make_gradients();
+  net.backward(ws, np, grads);
+  double worst = 0;
+  std::size_t b = 0;
+  for (auto p : net.parameters()) {
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      const double v0 = p[i];
+      const double num = central_difference(
+          [&](double d) {
+            p[i] = v0 + d;
+            return loss_of();
+          },
+          1e-4);
+      p[i] = v0;
+      worst = std::max(worst, std::abs(num - grads[b][i]) / std::max(1e-3, std::abs(num)));
+    }
+    ++b;
+  }
+  CHECK(worst < 1e-6);
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 #include <locus/core/rng.hpp>
+#include <locus/nn/dense_variational.hpp>
 #include <locus/nn/dynamic_stack.hpp>
 #include <locus/nn/serialization.hpp>
 #include <locus/nn/stack.hpp>
@@ -209,7 +210,19 @@ TEST_CASE("serialization: a Stack of every layer kind round-trips, running stati
                        locus::FormatError);
   DynamicStack<paper_activations, float> dyn;
   CHECK_THROWS_WITH_AS(load_from_string(model_to_string(net), dyn), doctest::Contains("cannot hold"), locus::FormatError);
-  // a file without the running statistics is incomplete
   auto text = model_to_string(net);
   CHECK(text.find("\"state\"") != std::string::npos);
+}
+
+TEST_CASE("serialization: a variational layer keeps μ, ρ and its KL settings") {
+  Rng rng(22);
+  using Net = Stack<Dense<Tanh>, DenseVariational<Linear>>;
+  Net net(Dense<Tanh>(3, 5, rng), DenseVariational<Linear>(5, 2, rng, 0.01, 0.5, -3.0));
+  Net loaded;
+  load_from_string(model_to_string(net), loaded);
+  CHECK(loaded.layer<1>().kl_weight() == 0.01);
+  CHECK(loaded.layer<1>().prior_sigma() == 0.5);
+  auto a = net.parameters(), b = loaded.parameters();
+  REQUIRE(a.size() == 6);
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(std::equal(a[i].begin(), a[i].end(), b[i].begin()));
 }

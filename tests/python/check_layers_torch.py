@@ -7,6 +7,8 @@ layers_reference_dump builds four float32 networks with fixed weights and a 37-r
   residual    Linear 6→10, residual block 10→7 (Linear, LayerNorm, GELU; shortcut LayerNorm(10)
               then Linear 10→7), residual block 7→7 (identity shortcut), LayerNorm(7), Linear 7→2
   heads       Linear 6→12 + GELU, then three heads 12→8→4→1, 12→1 and 12→5→1, concatenated
+and a classifier (Linear 6→8 + GELU, Linear 8→3 + Softmax) with locus's CrossEntropy,
+against torch.nn.CrossEntropyLoss on the logits: the loss and every parameter gradient.
 The same modules are built here with torch.nn, loaded with locus's parameters, and compared:
 training-mode outputs, the gradients of Σ R ⊙ y with respect to the inputs and every
 parameter, BatchNorm's running statistics after one update (momentum 0.1, unbiased variance)
@@ -135,6 +137,21 @@ check("heads", nn.Sequential(
     Heads(nn.Sequential(linear(12, 8), nn.GELU(), linear(8, 4), nn.GELU(), linear(4, 1)),
           linear(12, 1),
           nn.Sequential(linear(12, 5), nn.GELU(), linear(5, 1)))))
+
+# ---- cross-entropy on a Softmax classifier (torch: CrossEntropyLoss on the logits) -------
+d = dump["cross_entropy"]
+clf = nn.Sequential(linear(6, 8), nn.GELU(), linear(8, 3))
+params = ordered_params(clf)
+with torch.no_grad():
+    for (p, transposed), values in zip(params, d["params"]):
+        v = torch.tensor(values, dtype=torch.float32)
+        p.copy_(v.reshape(p.shape[1], p.shape[0]).t() if transposed else v.reshape(p.shape))
+x = torch.tensor(d["x"], dtype=torch.float32).reshape(-1, 6)
+loss = nn.CrossEntropyLoss()(clf(x), torch.tensor(d["labels"]))
+loss.backward()
+compare("cross_entropy: loss", [d["loss"]], loss)
+for i, ((p, transposed), g) in enumerate(zip(params, d["grads"])):
+    compare(f"cross_entropy: d/d parameter block {i}", g, p.grad.t() if transposed else p.grad)
 
 if failures:
     print("FAILED:", ", ".join(failures))

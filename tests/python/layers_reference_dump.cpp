@@ -1,8 +1,8 @@
 // Writes, for four networks built from the layers of papers 002 and 004 (LayerNorm,
 // BatchNorm, a residual block with a projection shortcut, multitask heads), the parameters,
 // a fixed input batch, the training-mode outputs and gradients, the running statistics after
-// one update and the inference-mode outputs, for check_layers_torch.py to compare with
-// PyTorch.
+// one update and the inference-mode outputs; and a Softmax classifier's cross-entropy loss
+// and gradients; for check_layers_torch.py to compare with PyTorch.
 //   layers_reference_dump OUT.json
 #include <cstdio>
 #include <fstream>
@@ -76,6 +76,31 @@ int main(int argc, char** argv) {
               Heads(Chain(Dense<Gelu>(12, 8, rng), Dense<Gelu>(8, 4, rng), Dense<Linear>(4, 1, rng)),
                     Dense<Linear>(12, 1, rng), Chain(Dense<Gelu>(12, 5, rng), Dense<Linear>(5, 1, rng))));
     out["heads"] = dump(net, rng, n);
+  }
+  {
+    // A classifier with the cross-entropy loss: gradients of the mean loss.
+    Stack net(Dense<Gelu>(6, 8, rng), Dense<Softmax>(8, 3, rng));
+    const std::size_t np = simd::round_up<float>(n);
+    Matrix<float> x({n, 6});
+    for (auto& v : x) v = static_cast<float>(rng.normal());
+    std::vector<int> labels(n);
+    for (auto& l : labels) l = static_cast<int>(rng.uniform_index(3));
+    const auto y = class_targets(labels, 3);
+    auto ws = net.workspace(n);
+    kernels::to_feature_major(x.data(), 6, n, 6, ws.input(), ws.capacity, np);
+    net.forward_train(ws, np);
+    Matrix<float> pred({n, 3}), grad;
+    kernels::to_batch_major(ws.output(), ws.capacity, n, 3, pred.data(), 3);
+    nlohmann::json j;
+    j["loss"] = CrossEntropy{}.gradient(pred, y, grad);
+    kernels::to_feature_major(grad.data(), 3, n, 3, ws.output_grad(), ws.capacity, np);
+    auto g = net.make_gradients();
+    net.backward(ws, np, g);
+    j["x"] = std::vector<float>(x.begin(), x.end());
+    j["labels"] = labels;
+    for (auto p : net.parameters()) j["params"].push_back(std::vector<float>(p.begin(), p.end()));
+    for (auto& gi : g) j["grads"].push_back(gi);
+    out["cross_entropy"] = j;
   }
   std::ofstream(argv[1]) << out.dump();
   return 0;

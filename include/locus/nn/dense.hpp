@@ -72,27 +72,7 @@ class Dense {
   // a[q*ld + r] = Act(z), z = b + x·W. If z_out is non-null the pre-activations are kept
   // there (same ld) for back-propagation.
   void forward_fm(const T* x, std::size_t ldx, std::size_t n, T* a, std::size_t ld, T* z_out = nullptr) const {
-    using B = simd::batch<T>;
-    const std::size_t in = inputs(), out = outputs();
-    if constexpr (Act::elementwise) {
-      const Act& act = act_;
-      if (z_out) {
-        kernels::gemm_fm(w_.data(), out, 1, b_.data(), in, out, x, ldx, n, [&](std::size_t q, std::size_t r, B acc) {
-          acc.store_unaligned(z_out + q * ld + r);
-          act.value(acc).store_unaligned(a + q * ld + r);
-        });
-      } else {
-        kernels::gemm_fm(w_.data(), out, 1, b_.data(), in, out, x, ldx, n, [&](std::size_t q, std::size_t r, B acc) {
-          act.value(acc).store_unaligned(a + q * ld + r);
-        });
-      }
-    } else {
-      kernels::gemm_fm(w_.data(), out, 1, b_.data(), in, out, x, ldx, n,
-                       [&](std::size_t q, std::size_t r, B acc) { acc.store_unaligned(a + q * ld + r); });
-      if (z_out)
-        for (std::size_t q = 0; q < out; ++q) std::copy(a + q * ld, a + q * ld + n, z_out + q * ld);
-      for (std::size_t r = 0; r < n; r += simd::lanes<T>) Act::template apply<B>(a + r, out, ld);
-    }
+    forward_kernel(act_, w_.data(), b_.data(), inputs(), outputs(), x, ldx, n, a, ld, z_out);
   }
 
   // Back-propagation through the layer. `da` holds dL/da on entry and dL/dz on exit.
@@ -100,14 +80,43 @@ class Dense {
   // dL/dx into dx (feature-major, ld ldx_out) unless dx is null.
   void backward_fm(const T* x, std::size_t ldx, const T* z, const T* a, T* da, std::size_t ld, std::size_t n, T* dw,
                    T* db, bool accumulate, T* dx = nullptr, std::size_t lddx = 0) const {
+    backward_kernel(act_, w_.data(), inputs(), outputs(), x, ldx, z, a, da, ld, n, dw, db, accumulate, dx, lddx);
+  }
+
+  // The same two kernels for any weights W [in × out] and bias b (DenseVariational runs them
+  // on its sampled weights).
+  static void forward_kernel(const Act& act, const T* w, const T* b, std::size_t in, std::size_t out, const T* x,
+                             std::size_t ldx, std::size_t n, T* a, std::size_t ld, T* z_out) {
+    using B = simd::batch<T>;
+    if constexpr (Act::elementwise) {
+      if (z_out) {
+        kernels::gemm_fm(w, out, 1, b, in, out, x, ldx, n, [&](std::size_t q, std::size_t r, B acc) {
+          acc.store_unaligned(z_out + q * ld + r);
+          act.value(acc).store_unaligned(a + q * ld + r);
+        });
+      } else {
+        kernels::gemm_fm(w, out, 1, b, in, out, x, ldx, n, [&](std::size_t q, std::size_t r, B acc) {
+          act.value(acc).store_unaligned(a + q * ld + r);
+        });
+      }
+    } else {
+      kernels::gemm_fm(w, out, 1, b, in, out, x, ldx, n,
+                       [&](std::size_t q, std::size_t r, B acc) { acc.store_unaligned(a + q * ld + r); });
+      if (z_out)
+        for (std::size_t q = 0; q < out; ++q) std::copy(a + q * ld, a + q * ld + n, z_out + q * ld);
+      for (std::size_t r = 0; r < n; r += simd::lanes<T>) Act::template apply<B>(a + r, out, ld);
+    }
+  }
+  static void backward_kernel(const Act& act, const T* w, std::size_t in, std::size_t out, const T* x,
+                              std::size_t ldx, const T* z, const T* a, T* da, std::size_t ld, std::size_t n, T* dw,
+                              T* db, bool accumulate, T* dx, std::size_t lddx) {
     using B = simd::batch<T>;
     constexpr std::size_t L = simd::lanes<T>;
-    const std::size_t in = inputs(), out = outputs();
     if constexpr (Act::elementwise) {
       for (std::size_t q = 0; q < out; ++q)
         for (std::size_t r = 0; r < n; r += L) {
           const std::size_t i = q * ld + r;
-          const B d = B::load_unaligned(da + i) * act_.derivative(B::load_unaligned(z + i), B::load_unaligned(a + i));
+          const B d = B::load_unaligned(da + i) * act.derivative(B::load_unaligned(z + i), B::load_unaligned(a + i));
           d.store_unaligned(da + i);
         }
     } else {
@@ -115,7 +124,7 @@ class Dense {
     }
     kernels::weight_gradient_fm(x, ldx, in, da, ld, out, n, dw, db, accumulate);
     if (dx)
-      kernels::gemm_fm(w_.data(), 1, out, static_cast<const T*>(nullptr), out, in, da, ld, n,
+      kernels::gemm_fm(w, 1, out, static_cast<const T*>(nullptr), out, in, da, ld, n,
                        [&](std::size_t q, std::size_t r, B acc) { acc.store_unaligned(dx + q * lddx + r); });
   }
 

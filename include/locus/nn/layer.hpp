@@ -40,12 +40,17 @@
 
 namespace locus::nn {
 
-// What a training pass tells each layer: the real row count and a seed for the layer's
-// randomness (dropout masks). Composite layers give each child its own stream.
+// What a training pass tells each layer: the real row count, a seed for the layer's
+// randomness (dropout masks, sampled weights) and the rows of the whole mini-batch the pass
+// is a chunk of (0: the chunk is the batch), for terms counted once per batch (a KL term).
+// Composite layers give each child its own stream.
 struct TrainPass {
   std::size_t rows = 0;
   std::uint64_t seed = 0;
-  TrainPass child(std::size_t i) const { return {rows, stream_seed(i)}; }
+  std::size_t batch_rows = 0;
+  TrainPass child(std::size_t i) const { return {rows, stream_seed(i), batch_rows}; }
+  // This chunk's share of the batch.
+  double batch_share() const { return batch_rows == 0 ? 1.0 : double(rows) / double(batch_rows); }
   // The seed of Rng(seed).split(i), without seeding a generator.
   std::uint64_t stream_seed(std::uint64_t i) const {
     return locus::detail::splitmix64(seed ^ locus::detail::splitmix64(i + 0x632BE59BD9B4E019ull));

@@ -9,11 +9,13 @@
 //   Weighted<Moments>{1/0.1², 1/0.02², 1/0.1²}
 // and Weighted<Mse>{...} is the secondary network's loss.
 // A NaN or infinite target throws InputError naming its row and column.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 #include "../core/errors.hpp"
 #include "../core/tensor.hpp"
@@ -181,6 +183,43 @@ struct Moments : Loss<Moments> {
     g[K + k] += T(w * (-4.0 * s * v));
   }
 };
+
+// Categorical cross-entropy over class probabilities (paper 001's classifier, on Softmax
+// outputs): targets are one-hot (or soft) class memberships [n × C], predictions the C
+// probabilities, ℓ = −Σ_c t_c log p_c per row (weight 1 per class: the sum over classes, the
+// mean over rows, as torch.nn.CrossEntropyLoss and Keras). Probabilities are clipped to
+// [1e-7, 1] as Keras does; the clipped ones get no gradient. class_targets() builds the
+// one-hot matrix from integer labels.
+struct CrossEntropy : Loss<CrossEntropy> {
+  static constexpr std::string_view name = "cross_entropy";
+  static constexpr std::size_t pred_per_target = 1;
+  static constexpr double clip = 1e-7;
+  static double default_weight(std::size_t) { return 1.0; }
+  template <class T>
+  double term(const T* p, const T* t, std::size_t k, std::size_t) const {
+    return t[k] == T(0) ? 0.0 : -double(t[k]) * std::log(std::max(double(p[k]), clip));
+  }
+  template <class T>
+  void dterm(const T* p, const T* t, std::size_t k, std::size_t, double s, T* g) const {
+    if (t[k] != T(0) && double(p[k]) > clip) g[k] += T(-s * double(t[k]) / double(p[k]));
+  }
+};
+
+// One-hot targets [n × classes] from labels in [0, classes).
+template <class T = float, class Label>
+Matrix<T> class_targets(const std::vector<Label>& labels, std::size_t classes) {
+  if (classes < 2) throw ConfigError("class_targets: at least two classes are needed");
+  Matrix<T> y({labels.size(), classes}, T(0));
+  for (std::size_t r = 0; r < labels.size(); ++r) {
+    bool negative = false;
+    if constexpr (std::is_signed_v<Label>) negative = labels[r] < 0;
+    if (negative || std::size_t(labels[r]) >= classes)
+      throw InputError("class_targets: label " + std::to_string(labels[r]) + " at row " + std::to_string(r) +
+                       " is outside [0, " + std::to_string(classes) + ")");
+    y(r, std::size_t(labels[r])) = T(1);
+  }
+  return y;
+}
 
 // A loss with explicit per-target weights: Weighted<Moments>{1/0.01, 1/0.0004, 1/0.01}.
 template <class L>

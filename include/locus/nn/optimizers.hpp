@@ -65,6 +65,7 @@ struct Sgd {
   double learning_rate = 0.01;
   double momentum = 0.0;
   bool nesterov = false;
+  double l2 = 0.0;  // L2 regularisation: adds l2·p to the gradient (torch's weight_decay)
   std::optional<double> clip_value{};
   // state
   std::vector<std::vector<double>> buffer{};
@@ -81,18 +82,20 @@ struct Sgd {
     detail::check_clip(name, clip_value);
     if (!(momentum >= 0)) throw ConfigError("sgd: momentum must be non-negative");
     if (nesterov && momentum == 0) throw ConfigError("sgd: nesterov momentum needs momentum > 0");
+    if (!(l2 >= 0)) throw ConfigError("sgd: l2 must be non-negative");
     if (momentum > 0) detail::ensure_state(buffer, params);
     for (std::size_t i = 0; i < params.size(); ++i) {
       T* p = params[i].data();
       const T* g = grads[i].data();
       const std::size_t n = params[i].size();
       if (momentum == 0) {
-        for (std::size_t j = 0; j < n; ++j) p[j] = static_cast<T>(double(p[j]) - lr * detail::clip(g[j], clip_value));
+        for (std::size_t j = 0; j < n; ++j)
+          p[j] = static_cast<T>(double(p[j]) - lr * detail::clip(g[j] + l2 * double(p[j]), clip_value));
         continue;
       }
       double* b = buffer[i].data();
       for (std::size_t j = 0; j < n; ++j) {
-        const double gj = detail::clip(g[j], clip_value);
+        const double gj = detail::clip(g[j] + l2 * double(p[j]), clip_value);
         b[j] = steps == 0 ? gj : momentum * b[j] + gj;
         const double d = nesterov ? gj + momentum * b[j] : b[j];
         p[j] = static_cast<T>(double(p[j]) - lr * d);
@@ -104,16 +107,20 @@ struct Sgd {
   nlohmann::json config() const {
     nlohmann::json j{{"name", name}, {"learning_rate", learning_rate}, {"momentum", momentum}, {"nesterov", nesterov}};
     if (clip_value) j["clip_value"] = *clip_value;
+    if (l2 > 0) j["l2"] = l2;
     return j;
   }
 };
 
 namespace detail {
-// The Adam update shared by Adam and AdamW (decay = 0 for Adam).
+// The Adam update shared by Adam and AdamW (decay = 0 for Adam; l2 = coupled L2, added to
+// the gradient before the moments, as torch.optim.Adam's weight_decay).
 template <class T>
 void adam_step(std::string_view who, const std::vector<std::span<T>>& params, const Gradients<T>& grads, double lr,
                double beta1, double beta2, double eps, double decay, const std::optional<double>& clip_value,
-               std::vector<std::vector<double>>& m, std::vector<std::vector<double>>& v, std::size_t& steps) {
+               std::vector<std::vector<double>>& m, std::vector<std::vector<double>>& v, std::size_t& steps,
+               double l2 = 0.0) {
+  if (!(l2 >= 0)) throw ConfigError(std::string(who) + ": l2 must be non-negative");
   check_step_shapes(who, params, grads);
   check_clip(who, clip_value);
   if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
@@ -132,7 +139,7 @@ void adam_step(std::string_view who, const std::vector<std::span<T>>& params, co
     double* vi = v[i].data();
     const std::size_t n = params[i].size();
     for (std::size_t j = 0; j < n; ++j) {
-      const double gj = clip(g[j], clip_value);
+      const double gj = clip(g[j] + l2 * double(p[j]), clip_value);
       mi[j] = beta1 * mi[j] + (1.0 - beta1) * gj;
       vi[j] = beta2 * vi[j] + (1.0 - beta2) * gj * gj;
       const double denom = std::sqrt(vi[j]) * inv_sqrt_bc2 + eps;
@@ -149,6 +156,7 @@ struct Adam {
   double beta1 = 0.9;
   double beta2 = 0.999;
   double epsilon = 1e-7;
+  double l2 = 0.0;  // L2 regularisation: adds l2·p to the gradient (torch.optim.Adam's weight_decay)
   std::optional<double> clip_value{};
   // state: first and second moments, step count
   std::vector<std::vector<double>> m{}, v{};
@@ -161,12 +169,13 @@ struct Adam {
   }
   template <class T>
   void step(const std::vector<std::span<T>>& params, const Gradients<T>& grads, double lr) {
-    detail::adam_step(name, params, grads, lr, beta1, beta2, epsilon, 0.0, clip_value, m, v, steps);
+    detail::adam_step(name, params, grads, lr, beta1, beta2, epsilon, 0.0, clip_value, m, v, steps, l2);
   }
   nlohmann::json config() const {
     nlohmann::json j{{"name", name}, {"learning_rate", learning_rate}, {"beta1", beta1}, {"beta2", beta2},
                      {"epsilon", epsilon}};
     if (clip_value) j["clip_value"] = *clip_value;
+    if (l2 > 0) j["l2"] = l2;
     return j;
   }
 };

@@ -12,6 +12,7 @@
 // - layers: a Dense layer is {units, activation[, slope]}; every other layer names its kind:
 //   {kind: "activation", units, activation}, {kind: "layer_norm", units, eps},
 //   {kind: "batch_norm", units, momentum, eps}, {kind: "dropout", units, rate},
+//   {kind: "dense_variational", units, activation, kl_weight, prior_sigma},
 //   {kind: "chain" | "residual", units, layers: [...]}, {kind: "heads", units, heads: [...]}.
 //   A residual block's projection shortcut is implied by its widths.
 // - state: non-trained blocks in Network::state() order (BatchNorm's running mean and
@@ -53,6 +54,7 @@
 #include "batch_norm.hpp"
 #include "chain.hpp"
 #include "dense.hpp"
+#include "dense_variational.hpp"
 #include "dropout.hpp"
 #include "heads.hpp"
 #include "layer_norm.hpp"
@@ -218,6 +220,21 @@ struct layer_io<Activate<A, T>> {
     if constexpr (requires { act.slope; })
       if (j.contains("slope")) act.slope = j["slope"].get<double>();
     return Activate<A, T>(in, act);
+  }
+};
+template <class A, class T>
+struct layer_io<DenseVariational<A, T>> {
+  static nlohmann::json describe(const DenseVariational<A, T>& l) {
+    return {{"kind", "dense_variational"}, {"units", l.outputs()}, {"activation", std::string(A::name)},
+            {"kl_weight", l.kl_weight()}, {"prior_sigma", l.prior_sigma()}};
+  }
+  template <class Fail>
+  static DenseVariational<A, T> build(const nlohmann::json& j, std::size_t in, Fail&& fail) {
+    expect_kind(j, "dense_variational", fail);
+    expect_activation(j, A::name, fail);
+    Rng rng;  // the file's weights replace the draws
+    return DenseVariational<A, T>(in, j.at("units").get<std::size_t>(), rng, j.at("kl_weight").get<double>(),
+                                  j.at("prior_sigma").get<double>());
   }
 };
 template <class T>

@@ -244,7 +244,7 @@ History fit(Net& net, const LossT& loss, Opt& optimizer, Sched& schedule, const 
               if (noise[f] > 0) xin[f * cap + r] += static_cast<T>(noise[f] * nr->normal());
         }
         for (std::size_t f = 0; f < in; ++f) std::fill(xin + f * cap + rows, xin + f * cap + np, T(0));
-        net.forward_train(w, np, TrainPass{rows, layer_base.stream_seed(step * max_chunks + c)});
+        net.forward_train(w, np, TrainPass{rows, layer_base.stream_seed(step * max_chunks + c), nb});
         if (stats) net.export_statistics(w, chunk_stats[c].data());
         auto t1 = clock::now();
         auto& slot = lbuf[t][rows];
