@@ -121,8 +121,9 @@ class Configuration {
 
   nlohmann::json to_json() const {
     nlohmann::json j = nlohmann::json::object();
-    for (const auto& [name, v] : items_)
-      std::visit([&](const auto& x) { j[name] = x; }, v);
+    // (no structured binding: clang before 16 cannot capture one in the lambda)
+    for (const auto& item : items_)
+      std::visit([&](const auto& x) { j[item.first] = x; }, item.second);
     return j;
   }
   // JSON integers become int64, other numbers double, strings categorical choices.
