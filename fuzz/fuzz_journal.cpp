@@ -1,5 +1,5 @@
 // Fuzz harness: the tuners' journal (tune/journal.hpp), a JSON-lines file that a restarted
-// run replays. The bytes are opened as a Journal, then given to Hyperband (R = 9, eta = 3)
+// run replays. The bytes are opened as a Journal, then given to Hyperband (R = 3, eta = 3)
 // and to Bayesian optimisation (its 4 initial-design trials: the replay path, without the
 // Gaussian process, which would slow the fuzzer down a hundredfold), each on a small fixed space with a cheap
 // deterministic objective, so records whose trial and hash match are replayed and the rest
@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   locus_fuzz::write_input(data, size, "journal.jsonl");
   locus_fuzz::expect_rejection_or_success([&] {
     tune::HyperbandOptions o;
-    o.max_budget = 9;
+    o.max_budget = 3;
     o.eta = 3;
     o.threads = 1;
     o.seed = 77;
