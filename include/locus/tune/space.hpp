@@ -779,7 +779,7 @@ inline SearchSpace SearchSpace::load(const std::filesystem::path& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number too large
     throw ConfigError(path.string() + ": not valid JSON (" + e.what() + ")");
   }
   return from_json(j, path.string());
