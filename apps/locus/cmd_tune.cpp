@@ -68,7 +68,7 @@ void check_journal(const std::string& path, const nlohmann::json& identity) {
   locus::tune::Journal journal(path);
   const nlohmann::json* found = nullptr;
   for (const auto& rec : journal.records())
-    if (rec.value("tuner", "") == "locus tune") found = &rec;
+    if (locus::tune::is_record_of(rec, "locus tune")) found = &rec;
   if (!found) {
     if (!journal.records().empty())
       throw locus::ConfigError("journal " + path + " was not written by `locus tune`; give a new journal file");
@@ -77,7 +77,9 @@ void check_journal(const std::string& path, const nlohmann::json& identity) {
     journal.append({{"tuner", "locus tune"}, {"run", identity}});
     return;
   }
-  const auto& old = found->at("run");
+  if (!found->contains("run") || !(*found)["run"].is_object())
+    throw locus::FormatError("journal " + path + ": its `locus tune` record has no run identity (a damaged journal?)");
+  const auto& old = (*found)["run"];
   std::string differs;
   for (auto it = identity.begin(); it != identity.end(); ++it)
     if (!old.contains(it.key()) || old.at(it.key()) != it.value()) differs += (differs.empty() ? "" : ", ") + it.key();

@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -15,6 +14,7 @@
 #include <locus/io/atomic_file.hpp>
 
 #include "common.hpp"
+#include "config.hpp"
 
 #ifndef LOCUS_VERSION
 #define LOCUS_VERSION "unknown"
@@ -46,10 +46,7 @@ int main(int argc, char** argv) {
                "neural networks of Mrakovčić, Ivezić & Palaversa (2025)",
                "locus"};
   app.set_version_flag("--version", std::string("locus ") + LOCUS_VERSION);
-  app.set_config("--config", "",
-                 "Read options from a TOML file: a [pipeline] section for `locus pipeline` and so on (keys: the long "
-                 "option names); flags on the command line override it. Also accepted after the command.");
-  app.allow_config_extras(CLI::config_extras_mode::error);
+  locus_cli::enable_config_file(app);
   app.require_subcommand(1);
   app.footer("Exit codes: 0 ok, 2 usage, 3 bad input, 4 cannot write output, 5 other error, 130 interrupted. "
              "Docs: docs/cli.md.");
@@ -64,22 +61,7 @@ int main(int argc, char** argv) {
   locus_cli::add_toy(app, selected);
   locus_cli::add_reproduce(app, selected);
 
-  // `locus pipeline --config f.toml` means the same as `locus --config f.toml pipeline`: the
-  // file's [pipeline] section holds the command's options (one file can serve every command).
-  std::vector<std::string> args(argv + 1, argv + argc);
-  for (std::size_t i = 1; i < args.size(); ++i)
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      const std::string file = args[i + 1];
-      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
-      args.insert(args.begin(), {"--config", file});
-      break;
-    } else if (args[i].rfind("--config=", 0) == 0) {
-      const std::string opt = args[i];
-      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
-      args.insert(args.begin(), opt);
-      break;
-    }
-  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last-first from a vector
+  std::vector<std::string> args = locus_cli::config_first(std::vector<std::string>(argv + 1, argv + argc));
   try {
     app.parse(args);
   } catch (const CLI::CallForHelp& e) {

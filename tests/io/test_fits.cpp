@@ -212,6 +212,25 @@ TEST_CASE("fits: chunked reading and streaming writing agree with the whole tabl
   CHECK(reader.done());
 }
 
+TEST_CASE("fits: a header keyword the standard does not allow is a FormatError, before cfitsio reads it") {
+  // Found by fuzz_fits: cfitsio 4.2 overflows a buffer (glibc aborts) on "TTYPE2)".
+  TempDir dir;
+  const fs::path good = dir.path / "good.fits", bad = dir.path / "bad.fits";
+  write_fits(sample_catalog(20, 1), good);
+  std::string bytes;
+  {
+    std::ifstream in(good, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  CHECK(read_fits(good).rows() == 20);
+  const std::size_t at = bytes.find("TTYPE2  ");
+  REQUIRE(at != std::string::npos);
+  REQUIRE(at % 80 == 0);
+  bytes[at + 6] = ')';
+  std::ofstream(bad, std::ios::binary) << bytes;
+  CHECK_THROWS_WITH_AS(read_fits(bad), doctest::Contains("illegal keyword 'TTYPE2) '"), FormatError);
+}
+
 TEST_CASE("fits: malformed inputs give clear errors and leave no output file") {
   TempDir dir;
   const fs::path good = dir.path / "good.fits";

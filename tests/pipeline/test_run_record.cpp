@@ -99,6 +99,11 @@ TEST_CASE("run_record: a stage is done only with a sound marker, the same finger
     CHECK(rec.done("1-sample", "abc").is_null());
     std::ofstream(rd / "1-sample.json") << R"({"fingerprint": "abc"})";
     CHECK(rec.done("1-sample", "abc").is_object());  // no files listed: nothing to check
+    // mistyped fields are damage too, not a JSON exception (found by fuzz_run_record)
+    std::ofstream(rd / "1-sample.json") << R"({"fingerprint": 0.25})";
+    CHECK(rec.done("1-sample", "abc").is_null());
+    std::ofstream(rd / "1-sample.json") << R"({"fingerprint": "abc", "seconds": "1.5"})";
+    CHECK(rec.done("1-sample", "abc").is_null());
   }
   SUBCASE("an empty marker") {
     std::ofstream(rd / "1-sample.json").close();

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <locus/tune/bayes_opt.hpp>
 #include <locus/tune/hyperband.hpp>
 #include <locus/tune/journal.hpp>
 #include <atomic>
@@ -66,6 +67,49 @@ TEST_CASE("journal: records survive reopening, a torn last line is dropped, corr
   Journal off;
   off.append({{"x", 1}});
   CHECK_FALSE(off.enabled());
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("journal: a tuner's record with a missing or mistyped field is a FormatError naming the record") {
+  // Found by fuzz/fuzz_journal.cpp: such records escaped as nlohmann::json exceptions.
+  const auto dir = fresh_dir("journal_fields");
+  const auto path = dir / "j.jsonl";
+  SearchSpace space;
+  space.add_float("x", 0.0, 1.0);
+  auto write = [&](const std::string& text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+  };
+  auto hyperband = [&] {
+    HyperbandOptions o;
+    o.max_budget = 3;
+    o.threads = 1;
+    o.journal = path;
+    o.progress = Progress::Show::never;
+    Hyperband(space, o).run([](const Configuration& c, double, ResumeState&) { return c.get_float("x"); });
+  };
+  auto bayes_opt = [&] {
+    BayesOptOptions o;
+    o.initial_points = 2;
+    o.threads = 1;
+    o.journal = path;
+    o.progress = Progress::Show::never;
+    BayesianOptimizer<ExpectedImprovement>(space, o).run([](const Configuration& c) { return c.get_float("x"); }, 2);
+  };
+  // Other JSON values and other tuners' records are not this tuner's and are skipped.
+  write("5\n\"text\"\n[1]\n{\"tuner\": 3}\n{\"tuner\": \"other\", \"trial\": \"x\"}\n");
+  CHECK_NOTHROW(hyperband());
+  write("5\n{\"tuner\": \"bayes_opt\"}\n");
+  CHECK_NOTHROW(hyperband());
+  CHECK_THROWS_WITH_AS(bayes_opt(), doctest::Contains("record 2: \"trial\" must be a non-negative integer"), FormatError);
+  write("{\"tuner\": \"bayes_opt\", \"trial\": 0, \"loss\": 0.5}\n");
+  CHECK_THROWS_WITH_AS(bayes_opt(), doctest::Contains("record 1: \"hash\" must be a string"), FormatError);
+  write("{\"tuner\": \"hyperband\", \"trial\": 0, \"rung\": -1, \"hash\": \"0\", \"loss\": 1}\n");
+  CHECK_THROWS_WITH_AS(hyperband(), doctest::Contains("\"rung\" must be a non-negative integer"), FormatError);
+  write("{\"tuner\": \"hyperband\", \"trial\": 0, \"rung\": 0, \"hash\": \"0\", \"loss\": \"low\"}\n");
+  CHECK_THROWS_WITH_AS(hyperband(), doctest::Contains("\"loss\" must be a number or null"), FormatError);
+  write("{\"tuner\": \"hyperband\", \"trial\": 0, \"rung\": 0, \"hash\": \"0\", \"loss\": null, \"seconds\": \"1\"}\n");
+  CHECK_THROWS_WITH_AS(hyperband(), doctest::Contains("\"seconds\" must be a number"), FormatError);
   std::filesystem::remove_all(dir);
 }
 

@@ -297,6 +297,9 @@ TEST_CASE("search space JSON: load names the file when it is missing or not JSON
   CHECK_THROWS_WITH_AS(SearchSpace::load(dir / "nope.json"), doctest::Contains("nope.json"), ConfigError);
   std::ofstream(dir / "bad.json") << "{\"parameters\": [\n  {\"name\": \"a\",}\n]}";
   CHECK_THROWS_WITH_AS(SearchSpace::load(dir / "bad.json"), doctest::Contains("bad.json: not valid JSON"), ConfigError);
+  // a number beyond double's range is nlohmann's out_of_range, not a parse_error (found by fuzz_space)
+  std::ofstream(dir / "huge.json") << "{\"architecture\": {\"max_layers\": 1e999}}";
+  CHECK_THROWS_WITH_AS(SearchSpace::load(dir / "huge.json"), doctest::Contains("huge.json: not valid JSON"), ConfigError);
   std::ofstream(dir / "ok.json") << architecture_space(2, 5).to_json().dump(2);
   CHECK(SearchSpace::load(dir / "ok.json").to_string() == architecture_space(2, 5).to_string());
   std::filesystem::remove_all(dir);

@@ -329,10 +329,12 @@ class CsvReader {
     file_.reset(std::fopen(path_.c_str(), "rb"));
     if (!file_)
       throw InputError("cannot open CSV file " + detail::quote_name(path_.string()) + ": " + std::strerror(errno));
-    scanner_.emplace(file_.get(), path_.string(), opt_.delimiter, opt_.comment, opt_.buffer_bytes);
     std::error_code ec;
     if (std::filesystem::is_regular_file(path_, ec)) file_size_ = std::filesystem::file_size(path_, ec);
     if (ec) file_size_ = 0;
+    // A small file needs no large buffer (the buffer still grows if the file does).
+    const std::size_t buffer = file_size_ > 0 ? std::min<std::uint64_t>(opt_.buffer_bytes, file_size_ + 1) : opt_.buffer_bytes;
+    scanner_.emplace(file_.get(), path_.string(), opt_.delimiter, opt_.comment, buffer);
     read_header();
   }
 

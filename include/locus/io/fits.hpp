@@ -37,6 +37,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -115,6 +116,52 @@ inline std::string fits_message(int status) {
   return msg + " (cfitsio status " + std::to_string(status) + ")";
 }
 
+// The first header card whose keyword breaks the FITS standard (only A-Z, 0-9, '-' and '_',
+// left-justified), as "HDU h, card c: ..."; "" when every header read is sound. cfitsio 4.2
+// overflows a buffer (and glibc aborts the process) on some such keywords, e.g. "TTYPE2)",
+// so the headers are checked before cfitsio reads them. Walks the HDUs by their data sizes;
+// stops quietly where the layout does not add up and leaves that to cfitsio to report.
+inline std::string fits_keyword_problem(const std::filesystem::path& path, std::uintmax_t size) {
+  std::ifstream in(path, std::ios::binary);
+  std::uintmax_t pos = 0;
+  char card[80];
+  for (int hdu = 1; in && pos < size; ++hdu) {
+    in.seekg(static_cast<std::streamoff>(pos));
+    long long bitpix = 0, naxis = 0, pcount = 0, gcount = 1;
+    std::vector<long long> axes;
+    bool end = false;
+    std::uintmax_t cards = 0;
+    while (!end && in.read(card, 80)) {
+      ++cards;
+      const std::string_view key(card, 8);
+      bool blank = false;
+      for (char c : key) {
+        if (c == ' ') blank = true;
+        else if (blank || !((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+          return "HDU " + std::to_string(hdu) + ", card " + std::to_string(cards) + ": illegal keyword '" +
+                 std::string(key) + "'";
+      }
+      const auto value = [&] { return card[8] == '=' ? std::strtoll(std::string(card + 10, 70).c_str(), nullptr, 10) : 0LL; };
+      if (key == "END     ") end = true;
+      else if (key == "BITPIX  ") bitpix = value();
+      else if (key == "NAXIS   ") naxis = value();
+      else if (key == "PCOUNT  ") pcount = value();
+      else if (key == "GCOUNT  ") gcount = value();
+      else if (key.substr(0, 5) == "NAXIS") axes.push_back(value());
+    }
+    if (!end || naxis < 0 || naxis > 999 || static_cast<long long>(axes.size()) < naxis) return "";
+    // data bytes = |BITPIX|/8 * GCOUNT * (PCOUNT + NAXIS1 * ... * NAXISn); none when NAXIS = 0
+    long double data = naxis == 0 ? 0.0L : 1.0L;
+    for (long long k = 0; k < naxis; ++k) data *= static_cast<long double>(axes[static_cast<std::size_t>(k)]);
+    data = static_cast<long double>(std::llabs(bitpix) / 8) * static_cast<long double>(gcount) *
+           (static_cast<long double>(pcount) + data);
+    const std::uintmax_t header = (cards * 80 + 2879) / 2880 * 2880;
+    if (!(data >= 0) || data > static_cast<long double>(size)) return "";
+    pos += header + (static_cast<std::uintmax_t>(data) + 2879) / 2880 * 2880;
+  }
+  return "";
+}
+
 struct FitsCloser {
   void operator()(fitsfile* f) const noexcept {
     int st = 0;
@@ -153,6 +200,8 @@ class FitsReader {
     // FITS files are whole 2880-byte records; anything else is a cut file.
     if (!ec && size % 2880 != 0)
       hint_ = " (the file size, " + std::to_string(size) + " bytes, is not a multiple of 2880: the file looks truncated)";
+    if (const auto problem = detail::fits_keyword_problem(path_, ec ? 0 : size); !problem.empty())
+      throw FormatError("'" + path_.string() + "' is not a valid FITS file: " + problem);
     fitsfile* f = nullptr;
     int st = 0;
     // The file name is passed without cfitsio's extended syntax ("[...]"): open the HDU

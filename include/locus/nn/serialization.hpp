@@ -504,6 +504,9 @@ void load_from_string(const std::string& text, Net& net, ModelInfo* info = nullp
     const auto& st = j.at("self_test");
     const auto xin = detail::to_matrix<T>(st.at("input"), inputs, where, "self-test input");
     const auto yref = detail::to_matrix<double>(st.at("output"), net.outputs(), where, "self-test output");
+    if (yref.shape(0) != xin.shape(0))
+      throw FormatError(where + ": the self-test has " + std::to_string(xin.shape(0)) + " input rows but " +
+                        std::to_string(yref.shape(0)) + " output rows");
     const auto y = net.predict(xin);
     const double tol = std::is_same_v<T, float> ? 1e-4 : 1e-10;
     for (std::size_t r = 0; r < y.shape(0); ++r)

@@ -78,7 +78,10 @@ class RunRecord {
     } catch (const nlohmann::json::exception&) {
       return nullptr;  // a damaged marker means "not done"
     }
-    if (!j.is_object() || j.value("fingerprint", "") != fp) return nullptr;
+    // fields of the wrong type make a damaged marker too (value() would throw on them)
+    if (!j.is_object() || !j.contains("fingerprint") || !j["fingerprint"].is_string() || j["fingerprint"] != fp)
+      return nullptr;
+    if (j.contains("seconds") && !j["seconds"].is_number()) return nullptr;
     for (const auto& f : j.value("files", nlohmann::json::array())) {
       if (!f.is_string() || !std::filesystem::exists(std::filesystem::path(f.get<std::string>()), ec)) return nullptr;
     }

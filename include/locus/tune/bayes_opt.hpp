@@ -167,8 +167,12 @@ class BayesianOptimizer {
     std::map<std::size_t, const nlohmann::json*> done;
     if (!options_.journal.empty()) {
       journal.emplace(options_.journal);
-      for (const auto& rec : journal->records())
-        if (rec.value("tuner", "") == "bayes_opt") done[rec.at("trial").template get<std::size_t>()] = &rec;
+      for (std::size_t k = 0; k < journal->records().size(); ++k) {
+        const auto& rec = journal->records()[k];
+        if (!is_record_of(rec, "bayes_opt")) continue;
+        check_record(rec, k, options_.journal, {"trial"});
+        done[rec["trial"].template get<std::size_t>()] = &rec;
+      }
     }
     BayesOptResult result;
     Progress progress(n_trials, "bayes_opt", options_.progress);

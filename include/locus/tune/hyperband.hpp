@@ -177,10 +177,12 @@ class Hyperband {
     // (trial, rung) -> journal record
     std::map<std::pair<std::uint64_t, std::size_t>, const nlohmann::json*> done;
     if (journal)
-      for (const auto& rec : journal->records()) {
-      if (rec.value("tuner", "") != "hyperband") continue;
-      done[{rec.at("trial").template get<std::uint64_t>(), rec.at("rung").template get<std::size_t>()}] = &rec;
-    }
+      for (std::size_t k = 0; k < journal->records().size(); ++k) {
+        const auto& rec = journal->records()[k];
+        if (!is_record_of(rec, "hyperband")) continue;
+        check_record(rec, k, options_.journal, {"trial", "rung"});
+        done[{rec["trial"].template get<std::uint64_t>(), rec["rung"].template get<std::size_t>()}] = &rec;
+      }
     if (!options_.checkpoint_dir.empty()) std::filesystem::create_directories(options_.checkpoint_dir);
 
     HyperbandResult result;

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -97,6 +98,31 @@ class Journal {
   int fd_ = -1;
   std::mutex mutex_;
 };
+
+// Whether a journal record was written by `tuner` (false for any other JSON value).
+inline bool is_record_of(const nlohmann::json& record, const char* tuner) {
+  if (!record.is_object()) return false;
+  const auto it = record.find("tuner");
+  return it != record.end() && it->is_string() && *it == tuner;
+}
+
+// Checks the fields a resume reads from a tuner's record: `counters` (non-negative integers),
+// "hash" (a string), "loss" (a number or null) and, when present, "seconds" (a number). A
+// damaged or hand-edited journal is then a FormatError naming the file and the record
+// (1-based, blank lines not counted), not a JSON library exception in the middle of a run.
+inline void check_record(const nlohmann::json& record, std::size_t index, const std::filesystem::path& path,
+                         std::initializer_list<const char*> counters) {
+  auto bad = [&](const std::string& why) {
+    throw FormatError("journal " + path.string() + " record " + std::to_string(index + 1) + ": " + why);
+  };
+  for (const char* key : counters)
+    if (!record.contains(key) || !record[key].is_number_unsigned())
+      bad(std::string("\"") + key + "\" must be a non-negative integer");
+  if (!record.contains("hash") || !record["hash"].is_string()) bad("\"hash\" must be a string");
+  if (!record.contains("loss") || !(record["loss"].is_number() || record["loss"].is_null()))
+    bad("\"loss\" must be a number or null");
+  if (record.contains("seconds") && !record["seconds"].is_number()) bad("\"seconds\" must be a number");
+}
 
 // Losses in records: JSON has no NaN/inf, so a non-finite loss (a diverged trial) is stored as
 // null and read back as +inf, which ranks it last.

@@ -121,8 +121,9 @@ class Configuration {
 
   nlohmann::json to_json() const {
     nlohmann::json j = nlohmann::json::object();
-    for (const auto& [name, v] : items_)
-      std::visit([&](const auto& x) { j[name] = x; }, v);
+    // (no structured binding: clang before 16 cannot capture one in the lambda)
+    for (const auto& item : items_)
+      std::visit([&](const auto& x) { j[item.first] = x; }, item.second);
     return j;
   }
   // JSON integers become int64, other numbers double, strings categorical choices.
@@ -778,7 +779,7 @@ inline SearchSpace SearchSpace::load(const std::filesystem::path& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number too large
     throw ConfigError(path.string() + ": not valid JSON (" + e.what() + ")");
   }
   return from_json(j, path.string());
