@@ -26,24 +26,10 @@ using namespace locus::nn;
 int main(int argc, char** argv) {
   std::size_t n_train = 40000, n_val = 10000, n_test = 50000, epochs = 100, n_seeds = 5;
   std::string out = "activation_study_out";
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "missing value after %s\n", a.c_str());
-      return 2;
-    }
-    const char* v = argv[++i];
-    if (a == "--train") n_train = std::strtoull(v, nullptr, 10);
-    else if (a == "--val") n_val = std::strtoull(v, nullptr, 10);
-    else if (a == "--test") n_test = std::strtoull(v, nullptr, 10);
-    else if (a == "--epochs") epochs = std::strtoull(v, nullptr, 10);
-    else if (a == "--seeds") n_seeds = std::strtoull(v, nullptr, 10);
-    else if (a == "--out") out = v;
-    else {
-      std::fprintf(stderr, "unknown option %s\n", a.c_str());
-      return 2;
-    }
-  }
+  if (!example::parse_options(argc, argv,
+                              {{"--train", &n_train}, {"--val", &n_val}, {"--test", &n_test}, {"--epochs", &epochs}, {"--seeds", &n_seeds}, {"--out", &out}}))
+    return 2;
+
   const auto task = example::photometric_task(n_train, n_val, n_test, 2026, 23.0, false);
   AblationOptions options{.reference = "paper (mixed)"};
   options.seeds.clear();

@@ -5,7 +5,10 @@
 // targets' own units (mag, mag, dex) through the target scaler.
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <string>
+#include <variant>
 #include <vector>
 #include <locus/core/rng.hpp>
 #include <locus/nn/ablation.hpp>
@@ -14,6 +17,37 @@
 #include <locus/sim/mock_patch.hpp>
 
 namespace example {
+
+// "--name value" options of the example programs; false (after a message) on an unknown
+// option, a missing value, or a value that is not a number where one is needed.
+using OptionTarget = std::variant<std::size_t*, double*, std::string*>;
+inline bool parse_options(int argc, char** argv, const std::map<std::string, OptionTarget>& options) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const auto it = options.find(a);
+    if (it == options.end()) {
+      std::fprintf(stderr, "unknown option %s\n", a.c_str());
+      return false;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "missing value after %s\n", a.c_str());
+      return false;
+    }
+    const char* v = argv[++i];
+    char* end = nullptr;
+    if (auto* n = std::get_if<std::size_t*>(&it->second))
+      **n = std::strtoull(v, &end, 10);
+    else if (auto* d = std::get_if<double*>(&it->second))
+      **d = std::strtod(v, &end);
+    else
+      *std::get<std::string*>(it->second) = v;
+    if (end && (end == v || *end)) {
+      std::fprintf(stderr, "%s needs a number, got \"%s\"\n", a.c_str(), v);
+      return false;
+    }
+  }
+  return true;
+}
 
 struct PhotometricTask {
   locus::Matrix<float> x_train, y_train, x_val, y_val, x_test, y_test;

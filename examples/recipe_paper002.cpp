@@ -59,25 +59,10 @@ int main(int argc, char** argv) {
   std::size_t n_train = 20000, n_val = 5000, n_test = 50000, epochs = 20, n_seeds = 3;
   double missing = 0.1;
   std::string out = "recipe_paper002_out";
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "missing value after %s\n", a.c_str());
-      return 2;
-    }
-    const char* v = argv[++i];
-    if (a == "--train") n_train = std::strtoull(v, nullptr, 10);
-    else if (a == "--val") n_val = std::strtoull(v, nullptr, 10);
-    else if (a == "--test") n_test = std::strtoull(v, nullptr, 10);
-    else if (a == "--epochs") epochs = std::strtoull(v, nullptr, 10);
-    else if (a == "--seeds") n_seeds = std::strtoull(v, nullptr, 10);
-    else if (a == "--missing") missing = std::strtod(v, nullptr);
-    else if (a == "--out") out = v;
-    else {
-      std::fprintf(stderr, "unknown option %s\n", a.c_str());
-      return 2;
-    }
-  }
+  if (!example::parse_options(argc, argv,
+                              {{"--train", &n_train}, {"--val", &n_val}, {"--test", &n_test}, {"--epochs", &epochs}, {"--seeds", &n_seeds}, {"--out", &out}, {"--missing", &missing}}))
+    return 2;
+
   if (!(missing >= 0 && missing < 1)) {
     std::fprintf(stderr, "--missing must lie in [0, 1)\n");
     return 2;

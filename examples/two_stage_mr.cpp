@@ -27,22 +27,10 @@ using namespace locus::nn;
 int main(int argc, char** argv) {
   std::size_t n_train = 30000, n_test = 30000, epochs = 40;
   std::uint64_t seed = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "missing value after %s\n", a.c_str());
-      return 2;
-    }
-    const char* v = argv[++i];
-    if (a == "--train") n_train = std::strtoull(v, nullptr, 10);
-    else if (a == "--test") n_test = std::strtoull(v, nullptr, 10);
-    else if (a == "--epochs") epochs = std::strtoull(v, nullptr, 10);
-    else if (a == "--seed") seed = std::strtoull(v, nullptr, 10);
-    else {
-      std::fprintf(stderr, "unknown option %s\n", a.c_str());
-      return 2;
-    }
-  }
+  if (!example::parse_options(argc, argv,
+                              {{"--train", &n_train}, {"--test", &n_test}, {"--epochs", &epochs}, {"--seed", &seed}}))
+    return 2;
+
   // Mr only, in magnitudes; labels from the true Mr.
   const auto task = example::photometric_task(n_train, 1, n_test, 2026, 23.0, false);
   auto mr_of = [](const Matrix<float>& y) {

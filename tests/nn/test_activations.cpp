@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 #include <cmath>
+#include <limits>
 #include <vector>
 #include <locus/nn/activations.hpp>
 #include <locus/nn/gradcheck.hpp>
@@ -129,4 +130,28 @@ TEST_CASE("Softmax: rows sum to one, stable for huge inputs, Jacobian-vector pro
 TEST_CASE("paper_activations lists the twelve searched in paper 000") {
   static_assert(paper_activations::size == 12);
   static_assert(all_activations::size == 13);
+}
+
+TEST_CASE("activations: infinite and enormous inputs give the saturated values, never NaN") {
+  // Found by fuzzing model files: a weight of 3e21 sent ±inf into xsimd's erfc/exp, which
+  // convert it to an integer (undefined behaviour) or return NaN.
+  auto check_all = [&]<class T>() {
+    using B = locus::simd::batch<T>;
+    const T inf = std::numeric_limits<T>::infinity(), big = std::numeric_limits<T>::max();
+    for (T v : {inf, -inf, big, -big, T(1e30), T(-1e30), T(1e4), T(-1e4)}) {
+      for_each_type(all_activations{}, [&]<class A>() {
+        if constexpr (A::elementwise) {
+          const A act{};
+          const B x(v);
+          const T y = act.value(x).get(0), d = act.derivative(x, act.value(x)).get(0);
+          INFO(A::name << "(" << double(v) << ") = " << double(y) << ", derivative " << double(d));
+          CHECK_FALSE(std::isnan(y));
+          CHECK(std::isfinite(d));
+          if (std::isinf(y)) CHECK(y == v * T(A::name == "selu" ? Selu::lambda : 1));  // only the identity-like grow
+        }
+      });
+    }
+  };
+  check_all.template operator()<float>();
+  check_all.template operator()<double>();
 }

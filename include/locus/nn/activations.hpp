@@ -37,10 +37,19 @@ using xsimd::min;
 using xsimd::tanh;
 using simd::select;
 
+// Arguments of exp, expm1, erfc and tanh are bounded to ±1e4, where every activation has
+// saturated in float and double: xsimd's versions turn ±inf (and, for erfc, huge values) into
+// integers or NaN, so an infinite or enormous input must never reach them.
+template <class V>
+inline V bounded(V x) {
+  using S = simd::scalar_t<V>;
+  return min(max(x, V(S(-1e4))), V(S(1e4)));
+}
+
 template <class V>
 inline V sigmoid(V x) {
   // 1/(1+e^{-x}); e^{-x} overflows to +inf for x << 0 and the result is a clean 0.
-  return V(1) / (V(1) + exp(-x));
+  return V(1) / (V(1) + exp(-bounded(x)));
 }
 }  // namespace detail
 
@@ -50,13 +59,13 @@ struct Elu {
   template <class V>
   static V value(V x) {
     using namespace detail;
-    return select(x > V(0), x, expm1(min(x, V(0))));
+    return select(x > V(0), x, expm1(min(bounded(x), V(0))));
   }
   template <class V>
   static V derivative(V x, V) {
     using namespace detail;
     // e^x rather than y + 1: no cancellation for x << 0 (matches PyTorch's backward)
-    return select(x > V(0), V(1), exp(min(x, V(0))));
+    return select(x > V(0), V(1), exp(min(bounded(x), V(0))));
   }
 };
 
@@ -69,15 +78,17 @@ struct Gelu {
   static V value(V x) {
     using namespace detail;
     using S = simd::scalar_t<V>;
-    return V(S(0.5)) * x * erfc(x * V(S(-0.70710678118654752440)));
+    // below −40, x Φ(x) is far under the smallest double: 0 (and not −inf · 0 at −inf)
+    return select(x < V(S(-40)), V(0), V(S(0.5)) * x * erfc(bounded(x) * V(S(-0.70710678118654752440))));
   }
   template <class V>
   static V derivative(V x, V) {
     using namespace detail;
     using S = simd::scalar_t<V>;
-    const V cdf = V(S(0.5)) * erfc(x * V(S(-0.70710678118654752440)));
-    const V pdf = V(S(0.39894228040143267794)) * exp(V(S(-0.5)) * x * x);
-    return cdf + x * pdf;
+    const V b = bounded(x);
+    const V cdf = V(S(0.5)) * erfc(b * V(S(-0.70710678118654752440)));
+    const V pdf = V(S(0.39894228040143267794)) * exp(V(S(-0.5)) * b * b);
+    return cdf + b * pdf;
   }
 };
 
@@ -135,13 +146,13 @@ struct Selu {
   static V value(V x) {
     using namespace detail;
     using S = simd::scalar_t<V>;
-    return V(S(lambda)) * select(x > V(0), x, V(S(alpha)) * expm1(min(x, V(0))));
+    return V(S(lambda)) * select(x > V(0), x, V(S(alpha)) * expm1(min(bounded(x), V(0))));
   }
   template <class V>
   static V derivative(V x, V) {
     using namespace detail;
     using S = simd::scalar_t<V>;
-    return select(x > V(0), V(S(lambda)), V(S(lambda * alpha)) * exp(min(x, V(0))));
+    return select(x > V(0), V(S(lambda)), V(S(lambda * alpha)) * exp(min(bounded(x), V(0))));
   }
 };
 
@@ -156,7 +167,7 @@ struct Sigmoid {
   template <class V>
   static V derivative(V x, V) {
     using namespace detail;
-    const V e = exp(-abs(x)), d = V(1) + e;
+    const V e = exp(-abs(bounded(x))), d = V(1) + e;
     return e / (d * d);
   }
 };
@@ -167,7 +178,7 @@ struct Softplus {  // log(1 + e^x) = max(x, 0) + log1p(e^{-|x|}), stable for any
   template <class V>
   static V value(V x) {
     using namespace detail;
-    return max(x, V(0)) + log1p(exp(-abs(x)));
+    return max(x, V(0)) + log1p(exp(-abs(bounded(x))));
   }
   template <class V>
   static V derivative(V x, V) {
@@ -181,13 +192,21 @@ struct Softsign {
   template <class V>
   static V value(V x) {
     using namespace detail;
-    return x / (V(1) + abs(x));
+    // ±1e30 is ±1 to the last bit in float and double, and keeps inf / inf away
+    const V c = clamp30(x);
+    return c / (V(1) + abs(c));
   }
   template <class V>
   static V derivative(V x, V) {
     using namespace detail;
-    const V d = V(1) + abs(x);
+    const V d = V(1) + abs(clamp30(x));
     return V(1) / (d * d);
+  }
+  template <class V>
+  static V clamp30(V x) {
+    using namespace detail;
+    using S = simd::scalar_t<V>;
+    return min(max(x, V(S(-1e30))), V(S(1e30)));
   }
 };
 
@@ -196,12 +215,14 @@ struct Swish {  // x·sigmoid(x) (Keras "swish", torch SiLU)
   static constexpr bool elementwise = true;
   template <class V>
   static V value(V x) {
-    return x * detail::sigmoid(x);
+    using namespace detail;
+    using S = simd::scalar_t<V>;
+    return select(x < V(S(-1e4)), V(0), x * detail::sigmoid(x));  // not −inf · 0 at −inf
   }
   template <class V>
   static V derivative(V x, V) {
     const V s = detail::sigmoid(x);
-    return s * (V(1) + x * (V(1) - s));
+    return s * (V(1) + detail::bounded(x) * (V(1) - s));
   }
 };
 
@@ -211,14 +232,14 @@ struct Tanh {
   template <class V>
   static V value(V x) {
     using namespace detail;
-    return tanh(x);
+    return tanh(bounded(x));
   }
   // 4e/(1+e)² with e = e^{-2|x|}, rather than 1 − y², which cancels for |x| ≳ 3 in float.
   template <class V>
   static V derivative(V x, V) {
     using namespace detail;
     using S = simd::scalar_t<V>;
-    const V e = exp(V(S(-2)) * abs(x)), d = V(1) + e;
+    const V e = exp(V(S(-2)) * abs(bounded(x))), d = V(1) + e;
     return V(S(4)) * e / (d * d);
   }
 };
