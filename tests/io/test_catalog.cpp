@@ -71,6 +71,21 @@ TEST_CASE("Catalog: remove and rename keep the lookup consistent") {
   CHECK(c.rows() == 2);  // row count never changes
 }
 
+TEST_CASE("Catalog: release_column hands over the values without a copy") {
+  Catalog c(3);
+  c.add_column<double>("a", std::vector<double>{1, 2, 3});
+  auto f = c.add_column<float>("b", 4.0f);
+  const float* where = f.data();
+  auto out = c.release_column("b");
+  REQUIRE(std::holds_alternative<std::vector<float>>(out));
+  const auto& v = std::get<std::vector<float>>(out);
+  CHECK(v.data() == where);  // the same buffer
+  CHECK(v == std::vector<float>{4, 4, 4});
+  CHECK(c.names() == std::vector<std::string>{"a"});
+  CHECK(c.column<double>("a")[2] == 3.0);
+  CHECK_THROWS_AS(c.release_column("b"), ConfigError);
+}
+
 TEST_CASE("Catalog: ids and status flags") {
   Catalog c(3);
   c.set_ids({"s1", "s2", "s3"}, "name");

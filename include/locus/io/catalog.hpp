@@ -143,6 +143,16 @@ class Catalog {
     return visit_column(index_of(name), [](auto s) { return std::vector<double>(s.begin(), s.end()); });
   }
 
+  // Moves the column's values out and removes it: results can change owner (a numpy array,
+  // say) without a copy.
+  std::variant<std::vector<float>, std::vector<double>> release_column(std::string_view name) {
+    const std::size_t i = index_of(name);
+    auto data = std::move(columns_[i].data);
+    columns_.erase(columns_.begin() + static_cast<std::ptrdiff_t>(i));
+    rebuild_index();
+    return data;
+  }
+
   void remove_column(std::string_view name) {
     const std::size_t i = index_of(name);
     columns_.erase(columns_.begin() + static_cast<std::ptrdiff_t>(i));
