@@ -24,3 +24,9 @@ if(WITH_TOOL)
   run(${prefix}/bin/locus posterior ${WORK_DIR}/tiny.csv -o ${WORK_DIR}/tiny_post.csv
       --priors ${prefix}/share/locus/data/photod/s82/priors_s82_pix0.csv -q)
 endif()
+if(PYTHON_SITEDIR)
+  # the Python package from the install tree, imported from elsewhere (not the source tree)
+  run(${CMAKE_COMMAND} -E env PYTHONPATH=${prefix}/${PYTHON_SITEDIR} ${PYTHON}
+      -c "import locus, numpy as np; assert locus.__file__.startswith('${prefix}'); d = locus.simulate_patch(area=0.01, as_frame=False); r = locus.posterior(d, priors='kde'); assert np.isfinite(r['bayes_Mr_mean']).mean() > 0.9"
+      WORKING_DIRECTORY ${WORK_DIR})
+endif()

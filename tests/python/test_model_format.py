@@ -5,7 +5,9 @@ Model files come from
   LOCUS_TOOL=/path/to/locus       the test generates a tiny model with `locus simulate`,
                                   `locus posterior`, `locus train` and `locus pipeline`, and
                                   compares the reader with `locus predict`;
-  LOCUS_MODEL_DIR=/some/dir       every *.model file below it (any network, any layer kind).
+  LOCUS_MODEL_DIR=/some/dir       every *.model file below it (any network, any layer kind);
+  LOCUS_TOOLS=build/tests         the check programs' directory: its model_kinds writes files
+                                  with every layer kind (ctest sets it).
 Without either, the tests that need model files are skipped; the error-handling tests on files
 built here still run.
 
@@ -24,6 +26,7 @@ import glob
 import json
 import os
 import subprocess
+import tempfile
 import zlib
 
 import numpy as np
@@ -131,6 +134,11 @@ def model_files(generated):
     files = []
     if generated:
         files += sorted(glob.glob(str(generated["dir"] / "**" / "*.model"), recursive=True))
+    kinds = os.path.join(os.environ.get("LOCUS_TOOLS", ""), "model_kinds")
+    if os.environ.get("LOCUS_TOOLS") and os.access(kinds, os.X_OK):
+        d = tempfile.mkdtemp(prefix="locus-kinds-")
+        subprocess.run([kinds, d], check=True)
+        files += sorted(glob.glob(os.path.join(d, "*.model")))
     if MODEL_DIR:
         if not os.path.isdir(MODEL_DIR):
             pytest.fail(f"LOCUS_MODEL_DIR={MODEL_DIR!r} is not a directory")
