@@ -90,8 +90,8 @@ def posterior(data, *, priors, progress=None, **options):
     refine=False, walkers=4, steps=500, burn_in=100, jump=0, autocorr=True, seed=1 (MCMC: row
     i uses stream first_index + i), first_index=0, locus="builtin" (or "builtin:5" for the
     5 Gyr table, or a photo-D locus file with t_step=10), threads=0 (all cores),
-    on_missing="flag"|"error", missing_sentinel=-99, columns={...}, block_rows=4096 (how
-    often Ctrl-C and progress are looked at).
+    on_missing="flag"|"error", missing_sentinel=-99, columns={...}, block_rows (rows between
+    looks at Ctrl-C and progress; 65536 for the grid, 1024 for MCMC: about a second each).
 
     Returns the bayes_* summary columns (mean, sigma, q14, q50, q86 of Mr, Ar, FeH; chi2_min,
     prior_bin, nodes; MCMC: acceptance, tau_*), status and status_names.

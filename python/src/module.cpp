@@ -102,7 +102,10 @@ py::dict posterior(const py::dict& data, const py::dict& kwargs, const py::objec
   const auto t_step = o.number<std::size_t>("t_step", 10, 1, 1000000);
   const auto threads = o.get<std::size_t>("threads", 0);
   const auto first_index = o.get<std::size_t>("first_index", 0);
-  const auto block = o.number<std::size_t>("block_rows", 4096, 1, std::size_t(1) << 40);
+  // rows per call into the engine, between which Ctrl-C and progress are looked at: about a
+  // second of work for either engine on two cores (as the streaming commands cut them)
+  const bool mcmc_engine = po.engine == locus::pipeline::Engine::mcmc;
+  const auto block = o.number<std::size_t>("block_rows", mcmc_engine ? 1024 : 65536, 1, std::size_t(1) << 40);
   const double sentinel = o.get<double>("missing_sentinel", -99.0);
   const auto on_missing = o.choice("on_missing", "flag", {"flag", "error"}) == "error" ? OnMissing::error : OnMissing::flag;
   const auto map = column_map(o.object("columns"), sentinel);
