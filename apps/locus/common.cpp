@@ -35,23 +35,14 @@ void add_common(CLI::App& sub, Common& c, bool reads_catalogue) {
 
 locus::pipeline::ColumnMap column_map(const Common& c) {
   locus::pipeline::ColumnMap m;
-  std::map<std::string, std::string*> fields{{"r", &m.r},          {"r_err", &m.r_err},   {"ar_sfd", &m.ar_sfd},
-                                             {"Mr_true", &m.truth[0]}, {"Ar_true", &m.truth[1]}, {"FeH_true", &m.truth[2]}};
-  for (std::size_t k = 0; k < locus::bayes::n_colours; ++k) {
-    const std::string name(locus::bayes::colour_names[k]);
-    fields[name] = &m.colour[k];
-    fields[name + "_err"] = &m.error[k];
-  }
   for (const auto& kv : c.cols) {
     const auto eq = kv.find('=');
     if (eq == std::string::npos) throw locus::ConfigError("--col " + kv + ": expected KEY=NAME");
-    const auto it = fields.find(kv.substr(0, eq));
-    if (it == fields.end()) {
-      std::string keys;
-      for (const auto& [k, v] : fields) keys += " " + k;
-      throw locus::ConfigError("--col " + kv + ": unknown key '" + kv.substr(0, eq) + "' (keys:" + keys + ")");
+    try {
+      m.set(kv.substr(0, eq), kv.substr(eq + 1));
+    } catch (const locus::ConfigError& e) {
+      throw locus::ConfigError("--col " + kv + ": " + e.what());
     }
-    *it->second = kv.substr(eq + 1);
   }
   return m;
 }

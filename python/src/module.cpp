@@ -30,22 +30,12 @@ locus::pipeline::ColumnMap column_map(const py::object& columns, double sentinel
   m.missing_sentinel = sentinel;
   if (columns.is_none()) return m;
   if (!py::isinstance<py::dict>(columns)) throw py::type_error("columns must be a dict {key: column name}");
-  std::map<std::string, std::string*> fields{{"r", &m.r},          {"r_err", &m.r_err},   {"ar_sfd", &m.ar_sfd},
-                                             {"Mr_true", &m.truth[0]}, {"Ar_true", &m.truth[1]}, {"FeH_true", &m.truth[2]}};
-  for (std::size_t k = 0; k < locus::bayes::n_colours; ++k) {
-    const std::string name(locus::bayes::colour_names[k]);
-    fields[name] = &m.colour[k];
-    fields[name + "_err"] = &m.error[k];
-  }
   for (auto item : columns.cast<py::dict>()) {
-    const std::string key = py::str(item.first);
-    const auto it = fields.find(key);
-    if (it == fields.end()) {
-      std::string keys;
-      for (const auto& [k, v] : fields) keys += " " + k;
-      throw py::value_error("columns: unknown key '" + key + "' (keys:" + keys + ")");
+    try {
+      m.set(py::str(item.first), py::str(item.second));
+    } catch (const locus::ConfigError& e) {
+      throw py::value_error(std::string("columns: ") + e.what());
     }
-    *it->second = py::str(item.second);
   }
   return m;
 }

@@ -51,7 +51,7 @@ def test_bad_options(stars):
         locus.posterior(stars, priors="flat", engine="mcmc", jump=2.0)
     with pytest.raises(ValueError, match="refine needs engine='grid'"):
         locus.posterior(stars, priors="flat", engine="mcmc", refine=True)
-    with pytest.raises(ValueError, match="unknown key 'rr'"):
+    with pytest.raises(ValueError, match="unknown column key 'rr'"):
         locus.posterior(stars, priors="flat", columns={"rr": "rmag"})
     with pytest.raises(TypeError):
         locus.posterior(stars)  # priors is required

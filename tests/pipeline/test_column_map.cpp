@@ -125,3 +125,31 @@ TEST_CASE("column_map: reading a file with the specs: sentinel and NaN flagged o
   no_truth.truth[0] = "";
   CHECK_FALSE(no_truth.has_truth(c, bayes::Param::mr));  // an empty name is never there
 }
+
+TEST_CASE("column_map: set maps every key to its field, and an unknown key is a ConfigError listing the keys") {
+  locus::pipeline::ColumnMap m;
+  m.set("r", "r_psf");
+  m.set("r_err", "r_psf_err");
+  m.set("ar_sfd", "A_r");
+  m.set("gr", "g_r");
+  m.set("iz_err", "i_z_err");
+  m.set("FeH_true", "feh");
+  CHECK(m.r == "r_psf");
+  CHECK(m.r_err == "r_psf_err");
+  CHECK(m.ar_sfd == "A_r");
+  CHECK(m.colour[1] == "g_r");
+  CHECK(m.colour[0] == "ug");  // untouched
+  CHECK(m.error[3] == "i_z_err");
+  CHECK(m.truth[2] == "feh");
+  m.set("Mr_true", "");  // an empty name: no truth column
+  CHECK(m.truth[0].empty());
+  try {
+    m.set("grr", "x");
+    FAIL("no error for an unknown key");
+  } catch (const locus::ConfigError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("'grr'") != std::string::npos);
+    CHECK(what.find("ug_err") != std::string::npos);
+    CHECK(what.find("Mr_true") != std::string::npos);
+  }
+}

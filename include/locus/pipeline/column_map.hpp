@@ -9,6 +9,7 @@
 
 #include "locus/bayes/colours.hpp"
 #include "locus/bayes/parameters.hpp"
+#include "locus/core/errors.hpp"
 #include "locus/io/catalog.hpp"
 #include "locus/io/column_spec.hpp"
 
@@ -61,6 +62,27 @@ struct ColumnMap {
       if (!name.empty())
         specs.push_back(io::ColumnSpec(name).optional().missing_sentinel(missing_sentinel).on_missing(io::Missing::ignore));
     return specs;
+  }
+
+  // The column-name field behind a key (r, r_err, ar_sfd, ug, ug_err, ..., Mr_true, Ar_true,
+  // FeH_true: the keys of `locus --col` and of the Python `columns=`); a ConfigError listing
+  // the keys for any other.
+  void set(const std::string& key, std::string column) {
+    std::string keys;
+    const std::pair<const char*, std::string*> fixed[] = {{"r", &r},                 {"r_err", &r_err},
+                                                          {"ar_sfd", &ar_sfd},       {"Mr_true", &truth[0]},
+                                                          {"Ar_true", &truth[1]},    {"FeH_true", &truth[2]}};
+    for (const auto& [k, field] : fixed) {
+      if (key == k) return void(*field = std::move(column));
+      keys += std::string(" ") + k;
+    }
+    for (std::size_t c = 0; c < bayes::n_colours; ++c) {
+      const std::string name(bayes::colour_names[c]);
+      if (key == name) return void(colour[c] = std::move(column));
+      if (key == name + "_err") return void(error[c] = std::move(column));
+      keys += " " + name + " " + name + "_err";
+    }
+    throw ConfigError("unknown column key '" + key + "' (keys:" + keys + ")");
   }
 
   bool has_truth(const io::Catalog& cat, bayes::Param p) const {
