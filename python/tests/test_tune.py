@@ -2,6 +2,7 @@
 minimum, a Python exception stops it cleanly with the journal intact, and a rerun resumes."""
 import json
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -71,24 +72,27 @@ def test_objective_errors():
         locus.BayesianOptimizer(SPACE, initial_points=3).run(lambda c: c["missing"], 5)
 
 
-def test_parallel_objectives_release_the_gil():
-    # with threads=2, two objectives that call locus (GIL released inside) overlap in time
-    active, peak = [0], [0]
+def test_objectives_run_side_by_side():
+    # threads=2: while one objective is inside a locus call (GIL released), the other objective
+    # runs Python code; with the GIL held by the search, the spinning one would make no progress
+    state = {"spins": 0, "stop": False}
     lock = threading.Lock()
-    toy = locus.toy_ug  # a C++ call that drops the GIL
 
     def objective(cfg):
-        with lock:
-            active[0] += 1
-            peak[0] = max(peak[0], active[0])
-        toy(400000, seed=int(1000 * abs(cfg["x"])) + 1)
-        with lock:
-            active[0] -= 1
+        if cfg["act"] == "relu":  # spin in Python until the other kind of trial has finished
+            with lock:
+                state["stop"] = False
+            t0 = time.perf_counter()
+            while not state["stop"] and time.perf_counter() - t0 < 2:
+                state["spins"] += 1
+        else:
+            locus.toy_ug(2_000_000, seed=1)
+            state["stop"] = True
         return loss(cfg)
 
-    res = locus.BayesianOptimizer(SPACE, initial_points=4, batch=2, threads=2, seed=1).run(objective, 6)
+    res = locus.BayesianOptimizer(SPACE, initial_points=6, batch=2, threads=2, seed=1).run(objective, 6)
     assert len(res["history"]) == 6
-    assert peak[0] == 2
+    assert state["spins"] > 1000
 
 
 def test_bayes_opt_finds_the_minimum():
