@@ -552,3 +552,31 @@ TEST_CASE("grid_posterior: marginal posteriors are normalised and reproduce the 
     CHECK(ma == doctest::Approx(s.mean[AR]).epsilon(5e-3));
   }
 }
+
+TEST_CASE("grid_posterior: colours ~1e20 away from the locus are flagged, not a read past the model") {
+  // ug = 1e20 crashed `locus posterior` (grid exact): the reference node's A_r integral
+  // underflowed to 0, the skip threshold became -inf and padding nodes were summed.
+  const auto m = LocusModel::builtin();
+  GridOptions ob;
+  ob.mode = GridMode::brute_force;
+  const GridPosterior g(m, PriorMaps::flat()), gb(m, PriorMaps::flat(), {}, ob);
+  for (double v : {1e17, 1e20, 1e30, -1e30, 1e150}) {
+    for (std::size_t c = 0; c < n_colours; ++c) {
+      Star o = star_from(m, m.index(60, 12), 0.1, 0.008, 0.2, nullptr);
+      o.colour[c] = v;
+      CAPTURE(v);
+      CAPTURE(c);
+      for (const auto* gp : {&g, &gb}) {
+        const auto s = gp->fit(o);
+        CHECK((s.status & status::poor_fit) != 0);
+        if (s.ok()) {  // a finite far-off answer is allowed when flagged poor_fit
+          for (std::size_t p = 0; p < n_params; ++p) CHECK((std::isfinite(s.mean[p]) && std::isfinite(s.q50[p])));
+        } else {
+          CHECK(std::isnan(s.mean[MR]));
+        }
+      }
+      constexpr locus::io::status_t flagged = status::out_of_range | status::no_fit;
+      if (v == 1e20) CHECK((g.fit(o).status & flagged) == flagged);
+    }
+  }
+}

@@ -679,6 +679,14 @@ class GridPosterior {
       return s;
     }
     const double zref = z_of(ref);
+    // A colour ~1e17 or more away from the locus puts the best node's A_r optimum so far outside
+    // [0, A_max] that its truncated integral underflows to 0: the threshold would be -inf and
+    // keep the padding nodes (a read past the model). No summary can be computed.
+    if (!(zref > 0)) {
+      s.status |= status::out_of_range | status::no_fit;
+      finish(s);
+      return s;
+    }
     std::array<double, n_params> range{};
     range[index(Param::mr)] = mr_range_, range[index(Param::feh)] = feh_range_, range[index(Param::ar)] = st.amax;
     double eps = opt_.skip_tolerance;
