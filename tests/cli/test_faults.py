@@ -3,10 +3,11 @@
 partial, that no star is lost or written twice, and that a rerun gives the bit-identical result.
 
 1. Extreme values: magnitudes 0 and 40, errors 0, < 0, 1e30 and inf, colours ±1e20, ±1e30,
-   1e300, ±inf, a denormal, A_SFD < 0 and huge; `locus posterior` (grid and MCMC, flat priors)
-   and `locus predict` exit 0, write each input row once, in order, and a row with a non-finite
-   summary always has a non-zero status. A column of placeholders (-99, or empty) is refused
-   (exit 3) or, with --on-missing flag, flags every row.
+   1e300, ±inf, a denormal, A_SFD < 0 and huge; `locus posterior` (grid and MCMC, flat and S82
+   priors), `locus predict` and `locus pipeline` (its nn_* columns) exit 0, write each input
+   row once, in order, and a row with a non-finite summary always has a non-zero status. A
+   column of placeholders (-99, or empty) is refused (exit 3) or, with --on-missing flag,
+   flags every row.
 2. kill -9 at random moments (fixed seed) of `locus posterior` over a mock of many blocks, of
    `locus pipeline` (its run record; every other resume killed too) and of `locus tune` (its
    journal; every other time with its last record torn in half); after each kill the
@@ -118,7 +119,8 @@ def run_twice(args, out, what, threads=(2, 1)):
     outs = []
     for n in threads:
         o = f"{out[:-4]}.t{n}.csv"
-        p = locus(*args, "-o", o, "--threads", n, "-q", what=f"{what} (--threads {n}): exit 0")
+        a = [f"{x}.t{n}" if x == path("ext_run") else x for x in args]
+        p = locus(*a, "-o", o, "--threads", n, "-q", what=f"{what} (--threads {n}): exit 0")
         if p.returncode != 0:
             return None
         outs.append(o)
@@ -135,6 +137,11 @@ for name, args, cols in (
         ("posterior grid", ["posterior", EXT, "--priors", "flat"], POSTERIOR),
         ("posterior grid brute_force", ["posterior", EXT, "--priors", "flat", "--grid-mode", "brute_force"], POSTERIOR),
         ("posterior MCMC", ["posterior", EXT, "--priors", "flat", *MCMC], POSTERIOR),
+        ("posterior grid S82 priors", ["posterior", EXT, "--priors", S82_PRIORS], POSTERIOR),
+        ("posterior MCMC S82 priors", ["posterior", EXT, "--priors", S82_PRIORS, *MCMC], POSTERIOR),
+        # a run record per thread count, else the second run would resume the first
+        ("pipeline", ["pipeline", EXT, "--run-dir", path("ext_run"), "--bayes-stars", 20, "--check-stars", 5, "--epochs", 3,
+                      "--runs", 1, "--sigma-epochs", 2, "--priors", "flat"], PREDICT),
         ("predict", ["predict", EXT, "-m", path("model")], PREDICT)):
     what = f"extreme values, locus {name}"
     out = run_twice(args, path(f"ext_{name.replace(' ', '_')}.csv"), what)
