@@ -16,6 +16,8 @@ namespace locus::nn {
 
 template <class Act, class T = float>
 class Activate {
+  static_assert(detail::check_activation<Act, T>(), "Activate<Act, T>: Act is not a locus::nn::Activation");
+
  public:
   using value_type = T;
   using activation_type = Act;

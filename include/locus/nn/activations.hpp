@@ -8,7 +8,10 @@
 // The same formula serves scalars and batches: std:: maths for scalars, xsimd's vectorised
 // exp/erf/tanh/log1p for batches (found by argument-dependent lookup).
 // Softmax is not elementwise: it is applied across the features of each row.
+// The contract is the concept Activation below; Dense and Activate check it where they are
+// instantiated, so a missing member is reported by name (docs/extending.md).
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <string_view>
 #include "../core/simd.hpp"
@@ -294,6 +297,58 @@ struct Softmax {
       simd::store(dy + f * ld, simd::load<V>(y + f * ld) * (simd::load<V>(dy + f * ld) - dot));
   }
 };
+
+// The activation contract for scalar type T. Elementwise activations (elementwise = true)
+// provide value and derivative for V = simd::batch<T>, as static or const members; the others
+// (Softmax) provide apply and backward over the features of a row, with the signatures above.
+// Also default-constructible: Dense<Act> keeps an Act{} unless one is given.
+template <class A, class T = float>
+concept Activation =
+    std::default_initializable<A> && std::copy_constructible<A> &&
+    requires {
+      { A::name } -> std::convertible_to<std::string_view>;
+      { A::elementwise } -> std::convertible_to<bool>;
+    } &&
+    ((A::elementwise && requires(const A& a, simd::batch<T> v) {
+       { a.value(v) } -> std::convertible_to<simd::batch<T>>;
+       { a.derivative(v, v) } -> std::convertible_to<simd::batch<T>>;
+     }) ||
+     (!A::elementwise && requires(T* p, const T* y, std::size_t n) {
+       A::template apply<simd::batch<T>>(p, n, n);
+       A::template backward<simd::batch<T>>(y, p, n, n);
+     }));
+
+namespace detail {
+// Checks Activation<A, T> one member at a time, so that the compiler's message names the
+// missing one. Returns whether A fulfils the contract (to guard code that would only add
+// errors).
+template <class A, class T>
+consteval bool check_activation() {
+  using B = simd::batch<T>;
+  static_assert(requires { { A::name } -> std::convertible_to<std::string_view>; },
+                "an Activation needs `static constexpr std::string_view name` (see docs/extending.md)");
+  static_assert(requires { { A::elementwise } -> std::convertible_to<bool>; },
+                "an Activation needs `static constexpr bool elementwise`");
+  static_assert(std::default_initializable<A> && std::copy_constructible<A>,
+                "an Activation must be default-constructible and copyable");
+  if constexpr (requires { { A::elementwise } -> std::convertible_to<bool>; }) {
+    if constexpr (A::elementwise) {
+      static_assert(requires(const A& a, B v) { { a.value(v) } -> std::convertible_to<B>; },
+                    "an elementwise Activation needs `template <class V> static V value(V x)`");
+      static_assert(requires(const A& a, B v) { { a.derivative(v, v) } -> std::convertible_to<B>; },
+                    "an elementwise Activation needs `template <class V> static V derivative(V x, V y)`");
+    } else {
+      static_assert(requires(T* p, std::size_t n) { A::template apply<B>(p, n, n); },
+                    "a row-wise Activation (elementwise = false) needs `template <class V> static void "
+                    "apply(scalar_t<V>* p, size_t units, size_t ld)`");
+      static_assert(requires(T* p, const T* y, std::size_t n) { A::template backward<B>(y, p, n, n); },
+                    "a row-wise Activation (elementwise = false) needs `template <class V> static void "
+                    "backward(const scalar_t<V>* y, scalar_t<V>* dy, size_t units, size_t ld)`");
+    }
+  }
+  return Activation<A, T>;
+}
+}  // namespace detail
 
 // The twelve activations searched by paper 000's Hyperband runs.
 using paper_activations =

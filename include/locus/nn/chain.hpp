@@ -20,7 +20,7 @@ namespace locus::nn {
 template <class... Layers>
 class Chain {
   static_assert(sizeof...(Layers) > 0, "a Chain needs at least one layer");
-  static_assert((NetworkLayer<Layers> && ...),
+  static_assert((detail::check_layer<Layers>() && ...),
                 "every Chain element must fulfil the layer contract of locus/nn/layer.hpp (NetworkLayer)");
 
  public:

@@ -26,6 +26,9 @@ namespace locus::nn {
 
 template <class Act, class T = float>
 class Dense {
+  // Each missing member of the activation contract is reported by name (activations.hpp).
+  static_assert(detail::check_activation<Act, T>(), "Dense<Act, T>: Act is not a locus::nn::Activation");
+
  public:
   using activation_type = Act;
   using value_type = T;

@@ -32,6 +32,8 @@ namespace locus::nn {
 
 template <class Act, class T = float>
 class DenseVariational {
+  static_assert(detail::check_activation<Act, T>(), "DenseVariational<Act, T>: Act is not a locus::nn::Activation");
+
  public:
   using value_type = T;
   using activation_type = Act;

@@ -23,7 +23,7 @@ namespace locus::nn {
 template <class... Layers>
 class Heads {
   static_assert(sizeof...(Layers) > 0, "Heads needs at least one head");
-  static_assert((NetworkLayer<Layers> && ...),
+  static_assert((detail::check_layer<Layers>() && ...),
                 "every head must fulfil the layer contract of locus/nn/layer.hpp (NetworkLayer)");
 
  public:

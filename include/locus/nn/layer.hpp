@@ -1,6 +1,8 @@
 #pragma once
 // The layer contract: what Stack, DynamicStack and the composite layers (Chain, Residual,
-// Heads) need from a layer type L with scalar type T = L::value_type.
+// Heads) need from a layer type L with scalar type T = L::value_type. It is the concept
+// NetworkLayer below; Stack, Chain and Heads check it member by member, so a compiler error
+// names the missing member.
 //
 // Buffers are feature-major: feature q of row r lives at p[q*ld + r]; n is the row count
 // rounded up to the SIMD lane width, and rows beyond TrainPass::rows are zero padding.
@@ -74,6 +76,43 @@ concept NetworkLayer = requires(const L& c, L& m, const typename L::value_type* 
   c.forward_train_fm(x, n, n, y, n, y, pass);
   c.backward_train_fm(x, n, y, x, y, n, n, g, true, y, n, pass);
 };
+
+namespace detail {
+// NetworkLayer one member at a time, so that the message names the missing one.
+template <class L>
+consteval bool check_layer() {
+  static_assert(requires { typename L::value_type; }, "a layer needs `using value_type = T` (its scalar type)");
+  if constexpr (requires { typename L::value_type; }) {
+    using T = typename L::value_type;
+    static_assert(requires(const L& c) { { c.inputs() } -> std::convertible_to<std::size_t>; },
+                  "a layer needs `std::size_t inputs() const`");
+    static_assert(requires(const L& c) { { c.outputs() } -> std::convertible_to<std::size_t>; },
+                  "a layer needs `std::size_t outputs() const`");
+    static_assert(requires(L& m, Rng& rng) { m.initialize(rng); }, "a layer needs `void initialize(Rng&)`");
+    static_assert(requires(const L& c) { { c.parameter_blocks() } -> std::convertible_to<std::size_t>; },
+                  "a layer needs `std::size_t parameter_blocks() const`");
+    static_assert(requires(L& m, std::vector<std::span<T>>& ps) { m.collect_parameters(ps); },
+                  "a layer needs `void collect_parameters(std::vector<std::span<T>>&)`");
+    static_assert(requires(const L& c, std::vector<std::span<const T>>& ps) { c.collect_parameters(ps); },
+                  "a layer needs `void collect_parameters(std::vector<std::span<const T>>&) const`");
+    static_assert(requires(const L& c, std::size_t n) { { c.scratch_size(n) } -> std::convertible_to<std::size_t>; },
+                  "a layer needs `std::size_t scratch_size(std::size_t ld) const`");
+    static_assert(requires(const L& c, std::size_t n) { { c.cache_size(n) } -> std::convertible_to<std::size_t>; },
+                  "a layer needs `std::size_t cache_size(std::size_t ld) const`");
+    static_assert(requires(const L& c, const T* x, T* y, std::size_t n) { c.infer_fm(x, n, n, y, n, y); },
+                  "a layer needs `void infer_fm(const T* x, size_t ldx, size_t n, T* a, size_t ld, T* scratch) const`");
+    static_assert(requires(const L& c, const T* x, T* y, std::size_t n, const TrainPass& pass) {
+      c.forward_train_fm(x, n, n, y, n, y, pass);
+    }, "a layer needs `void forward_train_fm(const T* x, size_t ldx, size_t n, T* a, size_t ld, T* cache, "
+       "const TrainPass&) const`");
+    static_assert(requires(const L& c, const T* x, T* y, std::size_t n, std::vector<T>* g, const TrainPass& pass) {
+      c.backward_train_fm(x, n, y, x, y, n, n, g, true, y, n, pass);
+    }, "a layer needs `void backward_train_fm(const T* x, size_t ldx, T* cache, const T* a, T* da, size_t ld, "
+       "size_t n, std::vector<T>* grads, bool accumulate, T* dx, size_t lddx, const TrainPass&) const`");
+  }
+  return NetworkLayer<L>;
+}
+}  // namespace detail
 
 namespace layer_ops {
 // The optional members, with their defaults for stateless layers.

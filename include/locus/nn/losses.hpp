@@ -9,8 +9,11 @@
 //   Weighted<Moments>{1/0.1², 1/0.02², 1/0.1²}
 // and Weighted<Mse>{...} is the secondary network's loss.
 // A NaN or infinite target throws InputError naming its row and column.
+// The contract fit() needs is the concept LossFunction below; a loss built on Loss<Derived>
+// has its term and dterm checked member by member where they are first used.
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <initializer_list>
 #include <string>
@@ -23,6 +26,75 @@
 namespace locus::nn {
 
 template <class Derived>
+struct Loss;
+
+namespace detail {
+// What Loss<D> needs of D for scalar type T (the per-target term ℓ and its gradient).
+template <class D, class T>
+concept LossTerms = requires(const D& d, const T* p, T* g, std::size_t k, double w) {
+  { D::name } -> std::convertible_to<std::string_view>;
+  { D::pred_per_target } -> std::convertible_to<std::size_t>;
+  { D::default_weight(k) } -> std::convertible_to<double>;
+  { d.term(p, p, k, k) } -> std::convertible_to<double>;
+  d.dterm(p, p, k, k, w, g);
+};
+
+// LossTerms one member at a time, so the message names the missing one rather than
+// printing the xtensor types of the call site.
+template <class D, class T>
+consteval bool check_loss_terms() {
+  static_assert(requires { { D::name } -> std::convertible_to<std::string_view>; },
+                "a Loss needs `static constexpr std::string_view name` (see docs/extending.md)");
+  static_assert(requires { { D::pred_per_target } -> std::convertible_to<std::size_t>; },
+                "a Loss needs `static constexpr std::size_t pred_per_target` (prediction columns per target)");
+  static_assert(requires(std::size_t K) { { D::default_weight(K) } -> std::convertible_to<double>; },
+                "a Loss needs `static double default_weight(std::size_t K)`");
+  static_assert(requires(const D& d, const T* p, std::size_t k) { { d.term(p, p, k, k) } -> std::convertible_to<double>; },
+                "a Loss needs `template <class T> double term(const T* pred, const T* target, size_t k, size_t K) "
+                "const`");
+  static_assert(requires(const D& d, const T* p, T* g, std::size_t k, double w) { d.dterm(p, p, k, k, w, g); },
+                "a Loss needs `template <class T> void dterm(const T* pred, const T* target, size_t k, size_t K, "
+                "double w, T* grad) const` (adds w·dℓ/dpred to grad)");
+  return LossTerms<D, T>;
+}
+}  // namespace detail
+
+// The loss contract of fit() for scalar type T: a name, the prediction columns for K targets,
+// the (weighted) value and its gradient with respect to the predictions. A loss derived from
+// Loss<L> must also provide the per-target term and dterm the base class builds these from.
+template <class L, class T = float>
+concept LossFunction =
+    requires(const L& l, const Matrix<T>& pred, Matrix<T>& grad, std::size_t K) {
+      { L::name } -> std::convertible_to<std::string_view>;
+      { L::prediction_columns(K) } -> std::convertible_to<std::size_t>;
+      { l.value(pred, pred) } -> std::convertible_to<double>;
+      { l.gradient(pred, pred, grad) } -> std::convertible_to<double>;
+    } &&
+    (!std::derived_from<L, Loss<L>> || detail::LossTerms<L, T>);
+
+namespace detail {
+// LossFunction, member by member: for a Loss<L>, its term and dterm; otherwise the members
+// fit() calls.
+template <class L, class T>
+consteval bool check_loss() {
+  if constexpr (std::derived_from<L, Loss<L>>) {
+    return check_loss_terms<L, T>();
+  } else {
+    static_assert(requires { { L::name } -> std::convertible_to<std::string_view>; },
+                  "a loss needs `static constexpr std::string_view name` (see docs/extending.md)");
+    static_assert(requires(std::size_t K) { { L::prediction_columns(K) } -> std::convertible_to<std::size_t>; },
+                  "a loss needs `static std::size_t prediction_columns(std::size_t K)`");
+    static_assert(requires(const L& l, const Matrix<T>& m) { { l.value(m, m) } -> std::convertible_to<double>; },
+                  "a loss needs `double value(const Matrix<T>& pred, const Matrix<T>& target) const`");
+    static_assert(requires(const L& l, const Matrix<T>& m, Matrix<T>& g) {
+      { l.gradient(m, m, g) } -> std::convertible_to<double>;
+    }, "a loss needs `double gradient(const Matrix<T>& pred, const Matrix<T>& target, Matrix<T>& grad) const`");
+    return LossFunction<L, T>;
+  }
+}
+}  // namespace detail
+
+template <class Derived>
 struct Loss {
   // Number of prediction columns the loss expects for K targets.
   static constexpr std::size_t prediction_columns(std::size_t k) { return Derived::pred_per_target * k; }
@@ -30,10 +102,13 @@ struct Loss {
   // Per-target terms L_k (mean over rows), unweighted.
   template <class T>
   std::vector<double> terms(const Matrix<T>& pred, const Matrix<T>& target) const {
+    constexpr bool valid = detail::check_loss_terms<Derived, T>();  // names a missing member
     const std::size_t n = pred.shape(0), K = check(pred, target);
     std::vector<double> L(K, 0.0);
-    for (std::size_t r = 0; r < n; ++r)
-      for (std::size_t k = 0; k < K; ++k) L[k] += self().term(pred.data() + r * pred.shape(1), target.data() + r * K, k, K);
+    if constexpr (valid)  // no second error from the call below
+      for (std::size_t r = 0; r < n; ++r)
+        for (std::size_t k = 0; k < K; ++k)
+          L[k] += self().term(pred.data() + r * pred.shape(1), target.data() + r * K, k, K);
     for (auto& v : L) v /= double(n);
     return L;
   }
@@ -51,16 +126,18 @@ struct Loss {
   template <class T>
   double gradient(const Matrix<T>& pred, const Matrix<T>& target, Matrix<T>& grad,
                   const std::vector<double>& w = {}) const {
+    constexpr bool valid = detail::check_loss_terms<Derived, T>();  // names a missing member
     const std::size_t n = pred.shape(0), K = check(pred, target), C = pred.shape(1);
     grad.resize({n, C});
     grad.fill(T(0));
     double s = 0;
-    for (std::size_t r = 0; r < n; ++r)
-      for (std::size_t k = 0; k < K; ++k) {
-        const double wk = weight(w, k, K) / double(n);
-        s += wk * self().term(pred.data() + r * C, target.data() + r * K, k, K);
-        self().dterm(pred.data() + r * C, target.data() + r * K, k, K, wk, grad.data() + r * C);
-      }
+    if constexpr (valid)
+      for (std::size_t r = 0; r < n; ++r)
+        for (std::size_t k = 0; k < K; ++k) {
+          const double wk = weight(w, k, K) / double(n);
+          s += wk * self().term(pred.data() + r * C, target.data() + r * K, k, K);
+          self().dterm(pred.data() + r * C, target.data() + r * K, k, K, wk, grad.data() + r * C);
+        }
     return s;
   }
 

@@ -15,7 +15,11 @@
 // ε 1e-7). clip_value clips each gradient element to [−c, c] before the update (Keras
 // `clipvalue`, torch `clip_grad_value_`). State is kept in double whatever the network's
 // scalar type, so float training does not lose small updates in the moment estimates.
+//
+// The contract fit() needs is the concept Optimizer below; config() (for
+// training_metadata) is optional.
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -55,6 +59,28 @@ inline double clip(double g, const std::optional<double>& c) {
 }
 inline void check_clip(std::string_view who, const std::optional<double>& c) {
   if (c && !(*c > 0)) throw ConfigError(std::string(who) + ": clip_value must be positive");
+}
+}  // namespace detail
+
+// The optimizer contract of fit() for scalar type T.
+template <class O, class T = float>
+concept Optimizer = requires(O& o, const std::vector<std::span<T>>& params, const Gradients<T>& grads, double lr) {
+  { o.learning_rate } -> std::convertible_to<double>;
+  o.reset();
+  o.step(params, grads, lr);
+};
+
+namespace detail {
+// Optimizer one member at a time, so that the message names the missing one.
+template <class O, class T>
+consteval bool check_optimizer() {
+  static_assert(requires(O& o) { { o.learning_rate } -> std::convertible_to<double>; },
+                "an Optimizer needs a field `double learning_rate` (the base rate a schedule starts from)");
+  static_assert(requires(O& o) { o.reset(); }, "an Optimizer needs `void reset()` (forget the running state)");
+  static_assert(requires(O& o, const std::vector<std::span<T>>& p, const Gradients<T>& g, double lr) { o.step(p, g, lr); },
+                "an Optimizer needs `template <class T> void step(const std::vector<std::span<T>>& params, "
+                "const Gradients<T>& grads, double lr)`");
+  return Optimizer<O, T>;
 }
 }  // namespace detail
 

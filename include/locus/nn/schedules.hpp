@@ -8,9 +8,11 @@
 // fit() calls start() with the optimizer's learning_rate and the largest possible number of
 // steps (max epochs × batches per epoch), rate() before every optimizer step and end_epoch()
 // with the monitored loss (validation loss, or training loss without validation data).
-// Schedules are deterministic functions of these calls.
+// Schedules are deterministic functions of these calls. This contract is the concept Schedule
+// below; config() (for training_metadata) is optional.
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <limits>
 #include <numbers>
@@ -19,6 +21,27 @@
 #include "../core/errors.hpp"
 
 namespace locus::nn {
+
+template <class S>
+concept Schedule = requires(S& s, const S& c, double x, std::size_t step) {
+  s.start(x, step);
+  { c.rate(step) } -> std::convertible_to<double>;
+  s.end_epoch(x);
+};
+
+namespace detail {
+// Schedule one member at a time, so that the message names the missing one.
+template <class S>
+consteval bool check_schedule() {
+  static_assert(requires(S& s, double b, std::size_t n) { s.start(b, n); },
+                "a Schedule needs `void start(double base_rate, std::size_t total_steps)`");
+  static_assert(requires(const S& s, std::size_t n) { { s.rate(n) } -> std::convertible_to<double>; },
+                "a Schedule needs `double rate(std::size_t step) const`");
+  static_assert(requires(S& s, double loss) { s.end_epoch(loss); },
+                "a Schedule needs `void end_epoch(double monitored_loss)`");
+  return Schedule<S>;
+}
+}  // namespace detail
 
 // The base rate throughout.
 struct Constant {

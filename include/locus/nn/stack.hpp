@@ -19,7 +19,7 @@ namespace locus::nn {
 template <class... Layers>
 class Stack : public Network<Stack<Layers...>, typename std::tuple_element_t<0, std::tuple<Layers...>>::value_type> {
   static_assert(sizeof...(Layers) > 0, "a Stack needs at least one layer");
-  static_assert((NetworkLayer<Layers> && ...),
+  static_assert((detail::check_layer<Layers>() && ...),
                 "every Stack element must fulfil the layer contract of locus/nn/layer.hpp (NetworkLayer)");
 
  public:

@@ -7,8 +7,9 @@
 // Specification.
 //  - net: a Stack or DynamicStack (anything deriving from Network). Its current weights are
 //    the starting point; fit() does not re-initialise them.
-//  - loss: any loss of losses.hpp (gradient(pred, target, grad) and value(pred, target)).
-//  - optimizer / schedule: policies of optimizers.hpp / schedules.hpp. fit() resets the
+//  - loss: any LossFunction (losses.hpp: gradient(pred, target, grad), value(pred, target)).
+//  - optimizer / schedule: an Optimizer / Schedule (optimizers.hpp / schedules.hpp; a type
+//    missing a member is a compile error naming it, docs/extending.md). fit() resets the
 //    optimizer (unless options.reset_optimizer is false), starts the schedule from
 //    optimizer.learning_rate and asks it for the rate of every step; the schedule sees the
 //    monitored loss after every epoch.
@@ -45,6 +46,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 #include <nlohmann/json.hpp>
 #include "../core/errors.hpp"
@@ -53,8 +55,11 @@
 #include "../core/tensor.hpp"
 #include "callbacks.hpp"
 #include "history.hpp"
+#include "losses.hpp"
 #include "missing_values.hpp"
 #include "network.hpp"
+#include "optimizers.hpp"
+#include "schedules.hpp"
 
 namespace locus::nn {
 
@@ -104,11 +109,11 @@ template <class T>
 struct LossBuffers {
   Matrix<T> pred, target, grad;
 };
-}  // namespace detail
 
 template <class Net, class LossT, class Opt, class Sched, class... Callbacks>
-History fit(Net& net, const LossT& loss, Opt& optimizer, Sched& schedule, const Data<typename Net::value_type>& train,
-            const Data<typename Net::value_type>& validation, const FitOptions& options, Callbacks&&... callbacks) {
+History fit_unchecked(Net& net, const LossT& loss, Opt& optimizer, Sched& schedule,
+                      const Data<typename Net::value_type>& train, const Data<typename Net::value_type>& validation,
+                      const FitOptions& options, Callbacks&&... callbacks) {
   using T = typename Net::value_type;
   using clock = std::chrono::steady_clock;
   auto seconds = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
@@ -350,6 +355,23 @@ History fit(Net& net, const LossT& loss, Opt& optimizer, Sched& schedule, const 
   for (std::size_t i = 0; i < saved.size(); ++i) std::copy(best[i].begin(), best[i].end(), saved[i].begin());
   detail::notify_all(TrainEnd{h}, callbacks...);
   return h;
+}
+}  // namespace detail
+
+// Checks the contracts first, so a missing member gives one message naming it rather than
+// errors from deep inside the training loop.
+template <class Net, class LossT, class Opt, class Sched, class... Callbacks>
+History fit(Net& net, const LossT& loss, Opt& optimizer, Sched& schedule, const Data<typename Net::value_type>& train,
+            const Data<typename Net::value_type>& validation, const FitOptions& options, Callbacks&&... callbacks) {
+  using T = typename Net::value_type;
+  constexpr bool valid_loss = detail::check_loss<LossT, T>();
+  constexpr bool valid_optimizer = detail::check_optimizer<Opt, T>();
+  constexpr bool valid_schedule = detail::check_schedule<Sched>();
+  if constexpr (valid_loss && valid_optimizer && valid_schedule)
+    return detail::fit_unchecked(net, loss, optimizer, schedule, train, validation, options,
+                                 std::forward<Callbacks>(callbacks)...);
+  else
+    return {};
 }
 
 // Mean loss of the network's predictions on a data set (threads as in predict()).
