@@ -1,10 +1,13 @@
 // The contracts of custom pieces (docs/extending.md): every built-in type fulfils its concept,
-// and a type missing one member does not.
+// and a type missing one member does not. The BO acquisition and MCMC move are checked here
+// too, so that all extension contracts are proved in one place.
 #include <doctest/doctest.h>
 #include <cstddef>
 #include <span>
 #include <string_view>
 #include <vector>
+#include <locus/bayes/ensemble_sampler.hpp>
+#include <locus/bayes/grid_jump_move.hpp>
 #include <locus/nn/activate.hpp>
 #include <locus/nn/batch_norm.hpp>
 #include <locus/nn/chain.hpp>
@@ -17,6 +20,7 @@
 #include <locus/nn/optimizers.hpp>
 #include <locus/nn/residual.hpp>
 #include <locus/nn/schedules.hpp>
+#include <locus/tune/bayes_opt.hpp>
 
 using namespace locus;
 using namespace locus::nn;
@@ -116,6 +120,14 @@ struct BrokenLayer {  // everything but cache_size
   void backward_train_fm(const float*, std::size_t, float*, const float*, float*, std::size_t, std::size_t,
                          std::vector<float>*, bool, float*, std::size_t, const TrainPass&) const {}
 };
+
+struct BrokenAcquisition {  // call operator not const
+  double operator()(double mu, double, double) { return -mu; }
+};
+struct BrokenMove {  // propose without the Rng
+  template <class Complement>
+  double propose(std::span<const double>, const Complement&, std::span<double>) const { return 0; }
+};
 }  // namespace
 
 TEST_CASE("every built-in activation is an Activation, for float and double") {
@@ -161,4 +173,13 @@ TEST_CASE("every built-in layer is a NetworkLayer") {
   static_assert(NetworkLayer<Heads<Dense<Linear>, Dense<Softplus>>>);
   static_assert(!NetworkLayer<BrokenLayer>);
   static_assert(!NetworkLayer<Dense<Relu>*>);
+}
+
+TEST_CASE("the BO acquisitions are AcquisitionFunctions, the MCMC moves EnsembleMoves") {
+  static_assert(tune::AcquisitionFunction<tune::ExpectedImprovement>);
+  static_assert(tune::AcquisitionFunction<tune::LowerConfidenceBound>);
+  static_assert(!tune::AcquisitionFunction<BrokenAcquisition>);
+  static_assert(bayes::EnsembleMove<bayes::StretchMove> && bayes::EnsembleMove<bayes::GridJumpMove>);
+  static_assert(bayes::EnsembleMove<bayes::MixtureMove<bayes::StretchMove, bayes::GridJumpMove>>);
+  static_assert(!bayes::EnsembleMove<BrokenMove>);
 }

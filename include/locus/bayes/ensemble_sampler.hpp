@@ -10,6 +10,7 @@
 // the chain bit for bit.
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <limits>
 #include <numeric>
@@ -34,6 +35,14 @@ namespace locus::bayes {
      template <class Complement> double propose(std::span<const double> x,
          const Complement& others, std::span<double> y, Rng& rng) const;
    where others.size() is the number of complementary walkers and others[i] points to one. */
+// That contract as a concept, for Complement = the sampler's list of walker pointers.
+template <class M>
+concept EnsembleMove =
+    std::copy_constructible<M> && requires(const M& m, std::span<const double> x, const std::vector<const double*>& others,
+                                           std::span<double> y, Rng& rng) {
+      { m.propose(x, others, y, rng) } -> std::convertible_to<double>;
+    };
+
 struct StretchMove {
   double a = 2.0;
 
@@ -92,6 +101,10 @@ struct EnsembleOptions {
      NaN; an initial −∞ is allowed (that walker accepts its first finite proposal). */
 template <class Move = StretchMove>
 class EnsembleSampler {
+  static_assert(EnsembleMove<Move>,
+                "EnsembleSampler<Move>: Move needs `template <class Complement> double propose(std::span<const "
+                "double> x, const Complement& others, std::span<double> y, Rng& rng) const` and must be copyable");
+
  public:
   EnsembleSampler(std::size_t nwalkers, std::size_t ndim, Move move = {}, EnsembleOptions opt = {})
       : nwalkers_(nwalkers), ndim_(ndim), move_(move), opt_(opt), chain_(nwalkers, ndim) {

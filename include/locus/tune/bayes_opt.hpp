@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -48,6 +49,12 @@ namespace locus::tune {
 
 // Acquisition policies: score(mu, sigma, best) is maximised; mu, sigma are the GP's
 // prediction of the (standardised) loss and best is the smallest observed (standardised) loss.
+// The contract, checked by BayesianOptimizer: a copyable type with this const call operator.
+template <class A>
+concept AcquisitionFunction = std::copy_constructible<A> && requires(const A& a, double mu, double sigma, double best) {
+  { a(mu, sigma, best) } -> std::convertible_to<double>;
+};
+
 struct ExpectedImprovement {
   static constexpr const char* name = "ei";
   double xi = 0.0;  // exploration margin
@@ -102,6 +109,10 @@ struct BayesOptResult {
 
 template <class Acquisition = ExpectedImprovement>
 class BayesianOptimizer {
+  static_assert(AcquisitionFunction<Acquisition>,
+                "BayesianOptimizer<A>: A needs `double operator()(double mu, double sigma, double best) const` "
+                "(the score to maximise) and must be copyable");
+
  public:
   BayesianOptimizer(SearchSpace space, BayesOptOptions options = {}, Acquisition acquisition = {})
       : space_(std::move(space)), options_(std::move(options)), acq_(acquisition) {
