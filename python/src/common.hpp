@@ -115,9 +115,6 @@ inline locus::io::Catalog to_catalog(const py::dict& data, const std::vector<std
   return cat;
 }
 
-// The star columns a ColumnMap reads (the truth columns are optional and taken when present).
-inline std::vector<std::string> star_columns(const locus::pipeline::ColumnMap& map) { return map.star_columns(); }
-
 // The named status bits of each row ("ok", or names joined by '|').
 inline py::list status_names(std::span<const locus::io::status_t> s) {
   py::list out;

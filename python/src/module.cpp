@@ -1,8 +1,6 @@
 // locus._core: the C++ side of the Python package (python/locus/). The Python layer turns
 // DataFrames into dicts of arrays and back; everything here takes and returns numpy arrays.
-#include <chrono>
 #include <filesystem>
-#include <map>
 #include <memory>
 
 #include <locus/bayes/builtin_locus.hpp>
@@ -195,7 +193,6 @@ PYBIND11_MODULE(_core, m) {
   using namespace locus_py;
   m.doc() = "locus's C++ core (use the `locus` package, not this module)";
 
-  static py::exception<locus::Interrupted> interrupted(m, "Interrupted", PyExc_KeyboardInterrupt);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);

@@ -28,7 +28,7 @@ locus::nn::MomentsModelOptions training_options(Options& o) {
   return t;
 }
 
-// Model files are written to a temporary name and renamed, so a failed save leaves nothing.
+// The directory is checked first: the files themselves are written atomically (serialization.hpp).
 void save_model(const locus::nn::MomentsModel& m, const std::string& prefix) {
   const auto [pm, sm] = lp::model_files(prefix);
   const std::filesystem::path p(pm);

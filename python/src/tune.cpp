@@ -88,11 +88,8 @@ py::dict run_search(PyObjective& objective, Run&& run) {
     if (!best.empty()) out["best"] = json_to_py(best.front().config.to_json()), out["best_loss"] = best.front().loss;
     out["wall_seconds"] = res.wall_seconds;
     return out;
-  } catch (const SearchStopped&) {
-    objective.rethrow();
-    throw;
   } catch (...) {
-    objective.rethrow();  // the objective's exception first: it is what the user must see
+    objective.rethrow();  // the objective's exception first (SearchStopped only carried it here)
     throw;
   }
 }
