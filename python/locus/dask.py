@@ -30,9 +30,9 @@ def row_offsets(ddf, lengths=None) -> tuple:
     return tuple(int(x) for x in np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64))[:-1]]))
 
 
-def _check_priors(options):
+def _check_priors(options, where):
     if str(options.get("priors")) == "kde":
-        raise ValueError("locus.dask.posterior: KDE priors would be made per partition; build them once with "
+        raise ValueError(f"locus.dask.{where}: KDE priors would be made per partition; build them once with "
                          "locus.write_kde_priors(frame or sample, path) and pass priors=path")
 
 
@@ -42,8 +42,13 @@ def _meta(fn, frame, **options):
     return fn(empty, **options)
 
 
+def _first_row(offsets, partition_info):
+    """The global row number of this partition's first row (Dask passes partition_info)."""
+    return offsets[partition_info["number"]] if partition_info is not None else 0
+
+
 def _posterior_part(part, offsets=(), partition_info=None, **options):
-    first = offsets[partition_info["number"]] if partition_info is not None else 0
+    first = _first_row(offsets, partition_info)
     return locus.posterior(part, first_index=first + options.pop("first_index", 0), **options)
 
 
@@ -53,7 +58,7 @@ def posterior(ddf, *, priors, **options):
     with :func:`locus.write_kde_priors`)."""
     options = dict(options, priors=str(priors))
     options.setdefault("threads", 1)  # Dask runs the partitions in parallel
-    _check_priors(options)
+    _check_priors(options, "posterior")
     offsets = row_offsets(ddf) if options.get("engine", "grid") == "mcmc" else (0,) * ddf.npartitions
     meta = _meta(locus.posterior, ddf, **dict(options, priors="flat", threads=1))
     return ddf.map_partitions(_posterior_part, offsets=offsets, meta=meta, align_dataframes=False, **options)
@@ -107,19 +112,9 @@ def predict(ddf, model, **options):
 
 # ---- the hybrid route ------------------------------------------------------------------------
 
-def _row_keys(first: int, n: int, seed: int) -> np.ndarray:
-    """A uniform key in [0, 1) per global row, from (seed, row) only (SplitMix64)."""
-    with np.errstate(over="ignore"):
-        z = (np.arange(first, first + n, dtype=np.uint64) + np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15))
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
-
-
 def _sample_part(part, fraction, seed, offsets=(), partition_info=None):
-    first = offsets[partition_info["number"]] if partition_info is not None else 0
-    keep = _row_keys(first, len(part), seed) < fraction
+    # the pipeline's own key of (seed, global row): the sample ignores the partitioning
+    keep = locus._core.row_keys(_first_row(offsets, partition_info), len(part), seed) < fraction
     return part[keep]
 
 
@@ -143,8 +138,7 @@ def hybrid(ddf, *, priors, train=10000, seed=1, model_dir=None, posterior_option
     sample = ddf.map_partitions(_sample_part, fraction, seed, offsets=offsets, meta=ddf._meta).compute()
     say(f"sample: {len(sample)} of {n} rows")
     popts = dict(posterior_options or {}, priors=str(priors))
-    if popts["priors"] == "kde":
-        raise ValueError("locus.dask.hybrid: give a prior file or 'flat' (locus.write_kde_priors makes one)")
+    _check_priors(popts, "hybrid")
     labelled = pd.concat([sample, locus.posterior(sample, **popts)], axis=1)
     model = locus.train_moments(labelled, **training)
     say(f"trained on {len(labelled)} labelled rows")

@@ -14,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include <locus/core/errors.hpp>
 #include <locus/core/interrupt.hpp>
 #include <locus/io/catalog.hpp>
@@ -114,6 +116,17 @@ inline locus::io::Catalog to_catalog(const py::dict& data, const std::vector<std
   }
   return cat;
 }
+
+// The truth columns a ColumnMap names (empty names mean none).
+inline std::vector<std::string> truth_columns(const locus::pipeline::ColumnMap& map) {
+  std::vector<std::string> out;
+  for (const auto& t : map.truth)
+    if (!t.empty()) out.push_back(t);
+  return out;
+}
+
+// A JSON value as the Python object json.loads makes of it (configurations, tables).
+inline py::object json_to_py(const nlohmann::json& j) { return py::module_::import("json").attr("loads")(j.dump()); }
 
 // The named status bits of each row ("ok", or names joined by '|').
 inline py::list status_names(std::span<const locus::io::status_t> s) {

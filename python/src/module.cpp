@@ -12,6 +12,7 @@
 #include <locus/pipeline/catalog_source.hpp>
 #include <locus/pipeline/posterior_engine.hpp>
 #include <locus/pipeline/prior_source.hpp>
+#include <locus/pipeline/sample_selection.hpp>
 #include <locus/sim/mock_patch.hpp>
 #include <locus/sim/toy_ug.hpp>
 
@@ -39,13 +40,6 @@ locus::pipeline::ColumnMap column_map(const py::object& columns, double sentinel
 }
 
 namespace {
-
-std::vector<std::string> truth_columns(const locus::pipeline::ColumnMap& map) {
-  std::vector<std::string> out;
-  for (const auto& t : map.truth)
-    if (!t.empty()) out.push_back(t);
-  return out;
-}
 
 locus::bayes::LocusModel locus_model(const std::string& spec, std::size_t t_step) {
   if (spec == "builtin") return locus::bayes::LocusModel::builtin();
@@ -92,45 +86,40 @@ py::dict posterior(const py::dict& data, const py::dict& kwargs, const py::objec
   const auto first_index = o.get<std::size_t>("first_index", 0);
   // rows per call into the engine, between which Ctrl-C and progress are looked at: about a
   // second of work for either engine on two cores (as the streaming commands cut them)
-  const bool mcmc_engine = po.engine == locus::pipeline::Engine::mcmc;
-  const auto block = o.number<std::size_t>("block_rows", mcmc_engine ? 1024 : 65536, 1, std::size_t(1) << 40);
+  const bool mcmc = po.engine == locus::pipeline::Engine::mcmc;
+  const auto block = o.number<std::size_t>("block_rows", mcmc ? 1024 : 65536, 1, std::size_t(1) << 40);
   const double sentinel = o.get<double>("missing_sentinel", -99.0);
   const auto on_missing = o.choice("on_missing", "flag", {"flag", "error"}) == "error" ? OnMissing::error : OnMissing::flag;
   const auto map = column_map(o.object("columns"), sentinel);
   o.finish();
 
-  auto required = map.star_columns();
-  auto cat = std::make_shared<locus::io::Catalog>(to_catalog(data, required, truth_columns(map), required, sentinel, on_missing));
+  const auto required = map.star_columns();
+  const auto cat = std::make_shared<locus::io::Catalog>(
+      to_catalog(data, required, truth_columns(map), required, sentinel, on_missing));
   const std::size_t n = cat->rows();
+  const auto source = locus::pipeline::CatalogSource::memory(cat, "python");
+  auto priors = without_gil([&] { return locus::pipeline::load_priors(prior_source, &source, map, 1 << 16, threads); });
+  const locus::pipeline::PosteriorEngine engine(locus_model(locus_spec, t_step), std::move(priors), po);
+  const auto stars = locus::pipeline::read_stars(*cat, map);
   std::vector<locus::bayes::Summary> sums;
-  std::vector<locus::bayes::McmcDiagnostics> diag;
-  {
-    auto model = locus_model(locus_spec, t_step);
-    const auto source = locus::pipeline::CatalogSource::memory(cat, "python");
-    auto priors = without_gil([&] { return locus::pipeline::load_priors(prior_source, &source, map, 1 << 16, threads); });
-    const locus::pipeline::PosteriorEngine engine(std::move(model), std::move(priors), po);
-    const auto stars = locus::pipeline::read_stars(*cat, map);
-    const bool mcmc = po.engine == locus::pipeline::Engine::mcmc;
-    sums.reserve(n);
-    std::vector<locus::bayes::McmcDiagnostics> d;
-    for (std::size_t b = 0; b < n; b += block) {
-      const std::size_t e = std::min(n, b + block);
-      const auto s = without_gil([&] {
-        poll_signals();
-        locus::interrupt::check("posterior");
-        return engine.fit(std::span(stars).subspan(b, e - b), first_index + b, threads, mcmc ? &d : nullptr);
-      });
-      sums.insert(sums.end(), s.begin(), s.end());
-      diag.insert(diag.end(), d.begin(), d.end());
-      if (!progress.is_none()) progress(e, n);
-    }
-    locus::io::Catalog out(n);
-    for (std::size_t i = 0; i < n; ++i) out.flag(i, cat->status(i));
-    locus::pipeline::append_summaries(out, sums);
-    if (mcmc) locus::pipeline::append_diagnostics(out, diag);
-    cat.reset();
-    return from_catalog(std::move(out));
+  std::vector<locus::bayes::McmcDiagnostics> diag, d;
+  sums.reserve(n);
+  for (std::size_t b = 0; b < n; b += block) {
+    const std::size_t e = std::min(n, b + block);
+    const auto s = without_gil([&] {
+      poll_signals();
+      locus::interrupt::check("posterior");
+      return engine.fit(std::span(stars).subspan(b, e - b), first_index + b, threads, mcmc ? &d : nullptr);
+    });
+    sums.insert(sums.end(), s.begin(), s.end());
+    diag.insert(diag.end(), d.begin(), d.end());
+    if (!progress.is_none()) progress(e, n);
   }
+  locus::io::Catalog out(n);
+  for (std::size_t i = 0; i < n; ++i) out.flag(i, cat->status(i));
+  locus::pipeline::append_summaries(out, sums);
+  if (mcmc) locus::pipeline::append_diagnostics(out, diag);
+  return from_catalog(std::move(out));
 }
 
 py::dict simulate_patch(const py::dict& kwargs) {
@@ -225,6 +214,14 @@ PYBIND11_MODULE(_core, m) {
     return d;
   });
   m.def("n_threads", [] { return locus::num_threads(); });
+  // The pipeline's per-row sampling key in [0, 1) for rows first .. first + n - 1 (it depends
+  // only on (seed, row), so a sample drawn with it ignores how the rows are partitioned).
+  m.def("row_keys", [](std::uint64_t first, std::size_t n, std::uint64_t seed) {
+    std::vector<double> u(n);
+    for (std::size_t i = 0; i < n; ++i)
+      u[i] = static_cast<double>(locus::pipeline::detail::row_key(seed, first + i) >> 11) * 0x1.0p-53;
+    return adopt(std::move(u));
+  }, py::arg("first"), py::arg("n"), py::arg("seed"));
   bind_nn(m);
   bind_tune(m);
 }

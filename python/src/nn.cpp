@@ -15,6 +15,9 @@ namespace {
 
 namespace lp = locus::pipeline;
 
+// append_summaries' columns that read_summaries requires: five statistics of each parameter.
+constexpr std::size_t bayes_stat_columns = locus::bayes::n_params * lp::summary_stats.size();
+
 // The training recipe from keyword options (the `locus train` flags; defaults: the pipeline's).
 locus::nn::MomentsModelOptions training_options(Options& o) {
   auto t = lp::pipeline_training();
@@ -128,12 +131,13 @@ Model train_moments(const py::dict& data, const py::dict& kwargs, const py::obje
   auto t = training_options(o);
   o.finish();
   auto cols = map.star_columns();
-  std::vector<std::string> labels;
-  for (const auto p : locus::bayes::all_params)
-    for (const auto stat : lp::summary_stats) labels.push_back(lp::column_name(prefix, p, stat));
-  for (const char* extra : {"chi2_min", "prior_bin", "nodes"}) labels.push_back(prefix + extra);
+  // the posterior's columns, named as append_summaries names them; the stats are required,
+  // chi2_min, prior_bin and nodes optional (as read_summaries reads them)
+  locus::io::Catalog named;
+  lp::append_summaries(named, {}, prefix);
+  const auto labels = named.names();
   std::vector<std::string> required = cols;
-  for (std::size_t k = 0; k < 3 * lp::summary_stats.size(); ++k) required.push_back(labels[k]);
+  required.insert(required.end(), labels.begin(), labels.begin() + bayes_stat_columns);
   auto cat = to_catalog(data, required, labels, cols, sentinel, OnMissing::flag);
   const auto ts = lp::make_training_set(cat, map, prefix, validation, split_seed);
   t.primary.threads = t.secondary.threads = threads;
@@ -166,9 +170,7 @@ py::dict run_pipeline(const py::dict& data, const py::dict& kwargs, const py::ob
   const auto run_dir = o.get<std::string>("run_dir", "");
   o.finish();
   const auto cols = po.columns.star_columns();
-  std::vector<std::string> truth;
-  for (const auto& t : po.columns.truth)
-    if (!t.empty()) truth.push_back(t);
+  const auto truth = truth_columns(po.columns);
   auto cat = std::make_shared<locus::io::Catalog>(to_catalog(data, cols, truth, cols, sentinel, OnMissing::flag));
   po.keep_predictions = output.empty();
   if (!log.is_none())
@@ -180,15 +182,13 @@ py::dict run_pipeline(const py::dict& data, const py::dict& kwargs, const py::ob
   const auto source = lp::CatalogSource::memory(cat, "python");
   auto res = without_gil([&] { return pipeline.run(source, output, run_dir); });
   py::dict out;
-  if (res.catalog) {
-    // only the columns the pipeline added: the caller has the rest
-    for (const auto& c : cols) res.catalog->remove_column(c);
-    for (const auto& c : truth)
-      if (res.catalog->has_column(c)) res.catalog->remove_column(c);
-    out["predictions"] = from_catalog(std::move(*res.catalog));
+  if (res.catalog) {  // only the columns the pipeline added: the caller has the rest
+    auto given = cols;
+    given.insert(given.end(), truth.begin(), truth.end());
+    out["predictions"] = from_catalog(std::move(*res.catalog), given);
   }
   out["model"] = Model(std::move(res.model));
-  out["evaluation"] = py::module_::import("json").attr("loads")(lp::to_json(res.evaluation).dump());
+  out["evaluation"] = json_to_py(lp::to_json(res.evaluation));
   out["table"] = lp::format_table(res.evaluation);
   py::dict stages;
   for (const auto& s : res.stages) stages[py::str(s.stage)] = s.seconds;

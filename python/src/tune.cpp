@@ -23,8 +23,6 @@ struct SearchStopped : std::exception {
   const char* what() const noexcept override { return "search stopped by the objective's exception"; }
 };
 
-py::object json_to_py(const nlohmann::json& j) { return py::module_::import("json").attr("loads")(j.dump()); }
-
 lt::SearchSpace space_from(const py::object& space) {
   const std::string text = py::str(py::module_::import("json").attr("dumps")(space));
   return lt::SearchSpace::from_json(nlohmann::json::parse(text), "search space");
@@ -94,16 +92,22 @@ py::dict run_search(PyObjective& objective, Run&& run) {
   }
 }
 
+// The options both tuners share (the Python objective runs one at a time unless threads > 1).
+template <class TunerOptions>
+void shared_options(Options& o, TunerOptions& t) {
+  t.threads = o.get<std::size_t>("threads", 1);
+  t.seed = o.get<std::uint64_t>("seed", 0);
+  t.journal = o.get<std::string>("journal", "");
+  t.progress = o.get<bool>("progress", false) ? locus::Progress::Show::always : locus::Progress::Show::never;
+}
+
 py::dict hyperband(const py::object& space, const py::object& objective, const py::dict& kwargs) {
   Options o(kwargs, "Hyperband");
   lt::HyperbandOptions h;
   h.max_budget = o.number("max_budget", 81.0, 1.0, 1e12);
   h.eta = o.number("eta", 3.0, 1.0 + 1e-9, 1e6);
   h.iterations = o.number<std::size_t>("iterations", 1, 1, 1000000);
-  h.threads = o.get<std::size_t>("threads", 1);
-  h.seed = o.get<std::uint64_t>("seed", 0);
-  h.journal = o.get<std::string>("journal", "");
-  h.progress = o.get<bool>("progress", false) ? locus::Progress::Show::always : locus::Progress::Show::never;
+  shared_options(o, h);
   o.finish();
   if (!PyCallable_Check(objective.ptr())) throw py::type_error("Hyperband: the objective must be callable");
   const lt::Hyperband hb(space_from(space), h);
@@ -118,10 +122,7 @@ py::dict bayes_opt(const py::object& space, const py::object& objective, std::si
   lt::BayesOptOptions b;
   b.initial_points = o.number<std::size_t>("initial_points", b.initial_points, 1, 1000000);
   b.batch = o.number<std::size_t>("batch", 1, 1, 100000);
-  b.threads = o.get<std::size_t>("threads", 1);
-  b.seed = o.get<std::uint64_t>("seed", 0);
-  b.journal = o.get<std::string>("journal", "");
-  b.progress = o.get<bool>("progress", false) ? locus::Progress::Show::always : locus::Progress::Show::never;
+  shared_options(o, b);
   o.finish();
   if (!PyCallable_Check(objective.ptr())) throw py::type_error("BayesianOptimizer: the objective must be callable");
   lt::BayesianOptimizer<> bo(space_from(space), b);
