@@ -16,6 +16,7 @@
 #include "../support/files.hpp"
 #include "../support/pipeline.hpp"
 #include "../support/s82.hpp"
+#include "../support/s82_model.hpp"
 
 using namespace locus;
 using namespace locus::pipeline;
@@ -24,6 +25,7 @@ using locus::test::message_of;
 using locus::test::same_summary;
 using locus::test::same_value;
 using locus::test::TempDir;
+using locus::test::s82_model;
 namespace fs = std::filesystem;
 
 namespace {
@@ -86,27 +88,6 @@ std::vector<std::string> summary_columns(bool mcmc) {
   v.insert(v.end(), {"bayes_chi2_min", "bayes_prior_bin", "bayes_nodes"});
   if (mcmc) v.insert(v.end(), {"bayes_acceptance", "bayes_tau_Mr", "bayes_tau_Ar", "bayes_tau_FeH"});
   return v;
-}
-
-// A moments model trained briefly on the S82 grid posterior (targets: its means and sigmas).
-const nn::MomentsModel& s82_model() {
-  static const nn::MomentsModel model = [] {
-    const auto stars = test::s82_stars(4);
-    const bayes::GridPosterior grid(bayes::LocusModel::builtin(), test::s82_priors());
-    const auto sums = grid.fit_catalog(stars, 1);
-    std::vector<bayes::Star> tr, va;
-    std::vector<bayes::Summary> ts, vs;
-    for (std::size_t i = 0; i < stars.size(); ++i) {
-      if (!sums[i].ok()) continue;
-      (i % 4 == 0 ? va : tr).push_back(stars[i]);
-      (i % 4 == 0 ? vs : ts).push_back(sums[i]);
-    }
-    nn::MomentsModel m;
-    m.fit(network_inputs(tr), summary_means(ts), summary_sigmas(ts), network_inputs(va), summary_means(vs),
-          summary_sigmas(vs), test::quick_training(6));
-    return m;
-  }();
-  return model;
 }
 
 }  // namespace

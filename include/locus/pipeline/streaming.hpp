@@ -21,6 +21,7 @@
 #include "locus/pipeline/adapters.hpp"
 #include "locus/pipeline/catalog_source.hpp"
 #include "locus/pipeline/column_map.hpp"
+#include "locus/pipeline/partition.hpp"
 #include "locus/pipeline/posterior_engine.hpp"
 
 namespace locus::pipeline {
@@ -31,6 +32,9 @@ struct StreamOptions {
   std::size_t threads = 0;
   Progress::Show progress = Progress::Show::never;
   io::CatalogWriteOptions write{};
+  // One share of a split run: only the blocks it owns are computed, written to
+  // part_path(out, partition, block_rows); merge_parts makes the whole output of the parts.
+  Partition partition{};
 };
 
 // How a streamed run went: rows in and out, how many got a result, and how many rows carry
@@ -39,6 +43,7 @@ struct StreamResult {
   std::size_t rows = 0, fitted = 0;
   double seconds = 0;
   std::map<std::string, std::size_t> flags;
+  std::string id_column;  // the output's id column ("" when the input has no ids)
 
   nlohmann::json to_json() const { return {{"rows", rows}, {"fitted", fitted}, {"seconds", seconds}, {"flags", flags}}; }
   void count_flags(const io::Catalog& c) {
@@ -69,19 +74,24 @@ template <class F>
 StreamResult stream_blocks(const CatalogSource& in, const std::filesystem::path& out, const StreamOptions& o,
                            const std::string& label, F&& transform) {
   const auto t0 = std::chrono::steady_clock::now();
-  io::CatalogWriter writer(out, o.write);
+  o.partition.check();
+  io::CatalogWriter writer(o.partition.whole() ? out : part_path(out, o.partition, o.block_rows), o.write);
   StreamResult res;
+  std::size_t b = 0;
   in.for_each_block(o.block_rows, [&](const io::Catalog& in_block, std::size_t first) {
+    if (!o.partition.owns(b++)) return;
     io::Catalog block = in_block;
     res.fitted += transform(block, first);
+    if (res.rows == 0 && block.has_ids()) res.id_column = block.id_name();
     res.rows += block.rows();
     res.count_flags(block);
     writer.write(block);
   }, label, o.progress);
   interrupt::check(label);
-  // a header without rows: no block reached the writer, which then knows no columns
-  if (res.rows == 0) throw InputError(in.describe() + " has no data rows");
-  writer.commit();
+  // a header without rows: no block reached the writer, which then knows no columns. A part
+  // may own no block of a small catalogue: it writes no file, which merge_parts allows.
+  if (res.rows == 0 && o.partition.whole()) throw InputError(in.describe() + " has no data rows");
+  if (res.rows > 0) writer.commit();
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }
@@ -99,7 +109,7 @@ inline StreamResult posterior_catalog(const CatalogSource& in, const PosteriorEn
   append_summaries(added, {});
   if (mcmc) append_diagnostics(added, {});
   return detail::stream_blocks(in, out, o, "posterior", [&](io::Catalog& block, std::size_t first) {
-    if (first == 0) detail::check_new_columns(in.describe(), block, added);
+    detail::check_new_columns(in.describe(), block, added);
     const auto stars = read_stars(block, o.columns);
     // MCMC blocks are cut further so Ctrl-C is answered within a second or so
     std::vector<bayes::Summary> sums;
@@ -147,7 +157,7 @@ inline StreamResult predict_catalog(const CatalogSource& in, const nn::MomentsMo
   io::Catalog added;
   append_predictions(added, detail::no_predictions());
   return detail::stream_blocks(in, out, o, "predict", [&](io::Catalog& block, std::size_t first) {
-    if (first == 0) detail::check_new_columns(in.describe(), block, added);
+    detail::check_new_columns(in.describe(), block, added);
     const auto stars = read_stars(block, o.columns);
     const auto ready = predict_block(model, block, stars, o.threads).ready;
     return ready.size();
