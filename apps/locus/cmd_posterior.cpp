@@ -9,6 +9,7 @@
 
 #include "common.hpp"
 #include "fit_options.hpp"
+#include "mpi.hpp"
 
 namespace locus_cli {
 
@@ -30,6 +31,7 @@ void add_posterior(CLI::App& app, Selected& selected) {
   add_common(*sub, o->common, true);
   sub->callback([o, &selected] {
     selected.common = &o->common;
+    selected.splits = true;
     selected.run = [o] {
       if (o->post.priors.empty())
         throw locus::ConfigError("--priors is required: a photo-D prior file, 'kde' (mock catalogues) or 'flat'");
@@ -43,7 +45,9 @@ void add_posterior(CLI::App& app, Selected& selected) {
       const locus::pipeline::PosteriorEngine engine(std::move(model), std::move(priors), options);
       const auto so = stream_options(o->common, map, o->block_rows,
                                      "locus posterior: " + locus::pipeline::to_json(engine.options()).dump());
-      const auto res = locus::pipeline::posterior_catalog(source, engine, o->out, so);
+      const auto res = mpi::split_stream(o->out, so, [&](const locus::pipeline::StreamOptions& part) {
+        return locus::pipeline::posterior_catalog(source, engine, o->out, part);
+      });
       Outcome out;
       out.summary = stream_summary("posterior", res, o->in, o->out);
       out.summary["options"] = locus::pipeline::to_json(engine.options());

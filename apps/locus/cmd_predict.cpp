@@ -8,6 +8,7 @@
 #include <locus/pipeline/streaming.hpp>
 
 #include "common.hpp"
+#include "mpi.hpp"
 
 namespace locus_cli {
 
@@ -26,14 +27,16 @@ void add_predict(CLI::App& app, Selected& selected) {
   add_common(*sub, o->common, true);
   sub->callback([o, &selected] {
     selected.common = &o->common;
+    selected.splits = true;
     selected.run = [o] {
       const auto [pm, sm] = locus::pipeline::model_files(o->model);
       const auto model = locus::nn::MomentsModel::load(pm, std::filesystem::exists(sm) ? sm : "");
       auto map = column_map(o->common);
       auto ro = read_options(o->common, map);
       const auto source = locus::pipeline::CatalogSource::file(o->in, ro);
-      const auto res = locus::pipeline::predict_catalog(source, model, o->out,
-                                                        stream_options(o->common, map, o->block_rows, "locus predict: model " + o->model));
+      const auto res = mpi::split_stream(
+          o->out, stream_options(o->common, map, o->block_rows, "locus predict: model " + o->model),
+          [&](const locus::pipeline::StreamOptions& part) { return locus::pipeline::predict_catalog(source, model, o->out, part); });
       Outcome out;
       out.summary = stream_summary("predict", res, o->in, o->out);
       out.summary["model"] = o->model;

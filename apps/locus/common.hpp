@@ -3,6 +3,7 @@
 // progress and log output, and the outcome each command reports.
 #include <cstddef>
 #include <cstdio>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,7 +54,11 @@ using Command = std::function<Outcome()>;
 struct Selected {
   Command run;
   Common* common = nullptr;
+  bool splits = false;  // runs split across MPI ranks (mpi::split_stream)
 };
+
+// The exit code of a failed command (what `locus` exits with after that exception).
+int exit_code_of(std::exception_ptr error);
 
 void add_common(CLI::App& sub, Common& c, bool reads_catalogue);
 locus::pipeline::ColumnMap column_map(const Common& c);

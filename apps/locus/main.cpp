@@ -15,6 +15,7 @@
 
 #include "common.hpp"
 #include "config.hpp"
+#include "mpi.hpp"
 
 #ifndef LOCUS_VERSION
 #define LOCUS_VERSION "unknown"
@@ -33,19 +34,69 @@ extern "C" void on_signal(int sig) {
   locus::interrupt::request(sig);
 }
 
-int report(const char* kind, const std::exception& e, int code) {
-  std::fprintf(stderr, "locus: %s%s\n", kind, e.what());
+// "locus: ", or under mpirun with several ranks "locus (rank K): "
+std::string who() {
+  const auto& w = locus_cli::mpi::world();
+  return w.size > 1 ? "locus (rank " + std::to_string(w.rank) + "): " : "locus: ";
+}
+
+int report(bool print, const char* kind, const std::exception& e, int code) {
+  if (print) std::fprintf(stderr, "%s%s%s\n", who().c_str(), kind, e.what());
   return code;
 }
 
+// The exit code of a failed run, and its message on stderr when `print` is set.
+int failure(std::exception_ptr error, bool print) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const locus_cli::mpi::PeerFailed& e) {
+    return e.code;  // the failing rank reports it
+  } catch (const locus::Interrupted& e) {
+    const int sig = locus::interrupt::signal();
+    if (print) std::fprintf(stderr, "%s%s; no partial output was written\n", who().c_str(), e.what());
+    return 128 + (sig ? sig : 2);
+  } catch (const locus::ConfigError& e) {
+    return report(print, "", e, locus_cli::usage_error);
+  } catch (const locus::InputError& e) {
+    return report(print, "", e, locus_cli::input_error);
+  } catch (const locus::FormatError& e) {
+    return report(print, "", e, locus_cli::input_error);
+  } catch (const locus::OutputError& e) {
+    return report(print, "", e, locus_cli::output_error);
+  } catch (const locus::Error& e) {
+    return report(print, "", e, locus_cli::other_error);
+  } catch (const std::bad_alloc& e) {
+    return report(print, "out of memory: ", e, locus_cli::other_error);
+  } catch (const std::exception& e) {
+    return report(print, "internal error (please report it): ", e, locus_cli::internal_error);
+  }
+}
+
+int run(int argc, char** argv);
+
 }  // namespace
 
+int locus_cli::exit_code_of(std::exception_ptr error) { return failure(error, false); }
+
 int main(int argc, char** argv) {
+  locus_cli::mpi::init(argc, argv);
+  const int code = run(argc, argv);
+  locus_cli::mpi::finalize();
+  return code;
+}
+
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"locus " LOCUS_VERSION
                ": stellar parameters (Mr, A_r, [Fe/H]) from ugriz photometry by the photo-D Bayesian method and the "
                "neural networks of Mrakovčić, Ivezić & Palaversa (2025)",
                "locus"};
+#ifdef LOCUS_HAVE_MPI
+  app.set_version_flag("--version", std::string("locus ") + LOCUS_VERSION + " (with MPI)");
+#else
   app.set_version_flag("--version", std::string("locus ") + LOCUS_VERSION);
+#endif
   locus_cli::enable_config_file(app);
   app.require_subcommand(1);
   app.footer("Exit codes: 0 ok, 2 usage, 3 bad input, 4 cannot write output, 5 other error, 130 interrupted. "
@@ -75,6 +126,13 @@ int main(int argc, char** argv) {
     return locus_cli::usage_error;
   }
   if (!selected.run) return locus_cli::usage_error;
+  const auto& world = locus_cli::mpi::world();
+  if (world.size > 1 && !selected.splits) {
+    if (world.rank == 0)
+      std::fprintf(stderr, "locus: %s does not split across MPI ranks (posterior and predict do); run it as one process\n",
+                   app.get_subcommands().front()->get_name().c_str());
+    return locus_cli::usage_error;
+  }
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -90,6 +148,7 @@ int main(int argc, char** argv) {
         throw locus::OutputError("cannot write '" + common.json + "': the directory '" + dir.string() + "' does not exist");
     }
     const locus_cli::Outcome out = selected.run();
+    if (world.rank != 0) return locus_cli::ok;  // rank 0 reports for the job
     if (common.json == "-") {
       std::printf("%s\n", out.summary.dump(2).c_str());
     } else {
@@ -99,23 +158,9 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
     return locus_cli::ok;
-  } catch (const locus::Interrupted& e) {
-    const int sig = locus::interrupt::signal();
-    std::fprintf(stderr, "locus: %s; no partial output was written\n", e.what());
-    return 128 + (sig ? sig : 2);
-  } catch (const locus::ConfigError& e) {
-    return report("", e, locus_cli::usage_error);
-  } catch (const locus::InputError& e) {
-    return report("", e, locus_cli::input_error);
-  } catch (const locus::FormatError& e) {
-    return report("", e, locus_cli::input_error);
-  } catch (const locus::OutputError& e) {
-    return report("", e, locus_cli::output_error);
-  } catch (const locus::Error& e) {
-    return report("", e, locus_cli::other_error);
-  } catch (const std::bad_alloc& e) {
-    return report("out of memory: ", e, locus_cli::other_error);
-  } catch (const std::exception& e) {
-    return report("internal error (please report it): ", e, locus_cli::internal_error);
+  } catch (...) {
+    return failure(std::current_exception(), true);
   }
 }
+
+}  // namespace

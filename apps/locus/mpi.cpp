@@ -1,0 +1,94 @@
+#include "mpi.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <vector>
+
+#include <locus/core/errors.hpp>
+#include <locus/pipeline/partition.hpp>
+
+#include "common.hpp"
+
+#ifdef LOCUS_HAVE_MPI
+#include <mpi.h>
+#endif
+
+namespace locus_cli::mpi {
+
+namespace {
+World the_world;
+bool joined = false;
+}  // namespace
+
+const World& world() { return the_world; }
+
+void init(int& argc, char**& argv) {
+#ifdef LOCUS_HAVE_MPI
+  // Only a process that a launcher started joins: MPI_Init in a plain process would start a
+  // singleton world (slow, and noisy where no launcher runs).
+  const bool launched = std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || std::getenv("PMI_SIZE");
+  if (!launched) return;
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  MPI_Comm_rank(MPI_COMM_WORLD, &the_world.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &the_world.size);
+  joined = true;
+#else
+  (void)argc, (void)argv;
+#endif
+}
+
+void finalize() {
+#ifdef LOCUS_HAVE_MPI
+  if (joined) MPI_Finalize();
+  joined = false;
+#endif
+}
+
+locus::pipeline::StreamResult split_stream(
+    const std::filesystem::path& out, locus::pipeline::StreamOptions so,
+    const std::function<locus::pipeline::StreamResult(const locus::pipeline::StreamOptions&)>& run) {
+  const World& w = the_world;
+  if (w.size == 1) return run(so);
+#ifndef LOCUS_HAVE_MPI
+  throw locus::ConfigError("this locus was built without MPI");
+#else
+  namespace lp = locus::pipeline;
+  const auto t0 = std::chrono::steady_clock::now();
+  so.partition = {static_cast<std::size_t>(w.rank), static_cast<std::size_t>(w.size)};
+  if (w.rank != 0) so.progress = locus::Progress::Show::never;
+  lp::StreamResult mine;
+  std::exception_ptr error;
+  try {
+    mine = run(so);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  // Did a rank fail? The lowest failing rank's exit code goes to all.
+  int code = error ? exit_code_of(error) : 0;
+  int first_failed = error ? w.rank : w.size;
+  MPI_Allreduce(MPI_IN_PLACE, &first_failed, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (first_failed < w.size) {
+    MPI_Bcast(&code, 1, MPI_INT, first_failed, MPI_COMM_WORLD);
+    std::filesystem::remove(lp::part_path(out, so.partition, so.block_rows));
+    if (w.rank == first_failed) std::rethrow_exception(error);  // one message for the job
+    throw PeerFailed(code);
+  }
+  unsigned long long counts[2] = {mine.rows, mine.fitted};
+  MPI_Reduce(w.rank == 0 ? MPI_IN_PLACE : counts, counts, 2, MPI_UNSIGNED_LONG_LONG, MPI_SUM, 0, MPI_COMM_WORLD);
+  if (w.rank != 0) return mine;
+  lp::StreamResult all;
+  all.rows = counts[0], all.fitted = counts[1], all.id_column = mine.id_column;
+  try {
+    lp::merge_parts(out, so.partition.count, so.block_rows, so.write, mine.id_column,
+                    [&](const locus::io::Catalog& block) { all.count_flags(block); });
+  } catch (...) {
+    for (std::size_t k = 0; k < so.partition.count; ++k) std::filesystem::remove(lp::part_path(out, {k, so.partition.count}, so.block_rows));
+    throw;
+  }
+  all.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return all;
+#endif
+}
+
+}  // namespace locus_cli::mpi
