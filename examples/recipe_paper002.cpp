@@ -14,7 +14,7 @@
 //                       Dense → LeakyReLU (0.3, Keras's default) → BatchNorm → Dropout (0.1),
 //                       widths 80 → 160 → 80 in steps of 10 (the "diamond"), one linear output;
 //                       E epochs on MAE, then E on SMAPE (Adam 1e-3, batch 256)
-//   paper 002, MAE only the same networks, 2E epochs on MAE (is the SMAPE phase worth it?)
+//   paper 002 (MAE only) the same networks, 2E epochs on MAE (is the SMAPE phase worth it?)
 // Metrics: MAE and SMAPE of each target on the test set. Writes DIR/recipe_paper002.{md,csv}.
 #include <array>
 #include <cstdio>
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     phase(net, Mae{}, t, v, seed);
     phase(net, Smape{}, t, v, seed + 1000);
   });
-  study.add("paper 002, MAE only", paper002, [&](auto& net, const Data<float>& t, const Data<float>& v, std::uint64_t seed) {
+  study.add("paper 002 (MAE only)", paper002, [&](auto& net, const Data<float>& t, const Data<float>& v, std::uint64_t seed) {
     phase(net, Mae{}, t, v, seed);
     phase(net, Mae{}, t, v, seed + 1000);
   });
