@@ -78,6 +78,11 @@ TEST_CASE("Ablation: results are the pairs' own, do not depend on threads, and r
   CHECK(md.find("| plain | 98 |") != std::string::npos);
   CHECK(md.find("Relative to \"residual\"") != std::string::npos);
   CHECK(t1.csv().find("plain,MAE 1,") != std::string::npos);
+  // names with commas or quotes are quoted, so every line keeps its fields
+  AblationTable quoted = t1;
+  for (auto& r : quoted.rows)
+    if (r.variant == "plain") r.variant = "a, \"b\"";
+  CHECK(quoted.csv().find("\n\"a, \"\"b\"\"\",parameters,") != std::string::npos);
 }
 
 TEST_CASE("Ablation: a variant with its own training, and configuration errors") {

@@ -165,8 +165,15 @@ struct AblationTable {
       std::snprintf(b, sizeof b, "%.9g", v);
       return std::string(b);
     };
+    // RFC 4180: a name with a comma, quote or line break is quoted ("paper 002, MAE only")
+    auto field = [](const std::string& t) {
+      if (t.find_first_of(",\"\r\n") == std::string::npos) return t;
+      std::string q = "\"";
+      for (const char ch : t) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      return q + "\"";
+    };
     auto line = [&](const std::string& v, const std::string& q, const AblationCell& c, const std::vector<double>* per) {
-      out += v + "," + q + "," + num(c.mean) + "," + num(c.std) + "," + num(c.rel_mean) + "," + num(c.rel_std);
+      out += field(v) + "," + field(q) + "," + num(c.mean) + "," + num(c.std) + "," + num(c.rel_mean) + "," + num(c.rel_std);
       for (std::size_t s = 0; s < seeds.size(); ++s) out += "," + (per ? num((*per)[s]) : std::string());
       out += "\n";
     };
