@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <vector>
 
 #include <locus/core/errors.hpp>
@@ -64,6 +65,15 @@ locus::pipeline::StreamResult split_stream(
   } catch (...) {
     error = std::current_exception();
   }
+  // Wait for every rank without spinning: a rank that finished first would otherwise busy-wait
+  // in the collective and take the CPU from the ranks still computing.
+  MPI_Request all_done;
+  MPI_Ibarrier(MPI_COMM_WORLD, &all_done);
+  for (int done = 0;;) {
+    MPI_Test(&all_done, &done, MPI_STATUS_IGNORE);
+    if (done) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
   // Did a rank fail? The lowest failing rank's exit code goes to all.
   int code = error ? exit_code_of(error) : 0;
   int first_failed = error ? w.rank : w.size;
@@ -81,7 +91,7 @@ locus::pipeline::StreamResult split_stream(
   all.rows = counts[0], all.fitted = counts[1], all.id_column = mine.id_column;
   try {
     lp::merge_parts(out, so.partition.count, so.block_rows, so.write, mine.id_column,
-                    [&](const locus::io::Catalog& block) { all.count_flags(block); });
+                    [&](std::span<const std::uint32_t> status) { all.count_flags(status); });
   } catch (...) {
     for (std::size_t k = 0; k < so.partition.count; ++k) std::filesystem::remove(lp::part_path(out, {k, so.partition.count}, so.block_rows));
     throw;

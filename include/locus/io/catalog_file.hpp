@@ -139,6 +139,10 @@ class CatalogReader {
     if (max_rows == 0) throw ConfigError("CatalogReader: chunks need at least one row");
     return detail::visit_or(reader_, false, [&](auto& r) { return r.next(chunk, max_rows); });
   }
+  // Passes over the next up to max_rows rows without converting them; returns how many.
+  std::size_t skip(std::size_t max_rows) {
+    return detail::visit_or(reader_, std::size_t{0}, [&](auto& r) { return r.skip(max_rows); });
+  }
   // The whole (remaining) file as one catalogue.
   Catalog read_all() {
     return detail::visit_or(reader_, Catalog(), [](auto& r) { return r.read(); });

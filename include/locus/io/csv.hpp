@@ -443,6 +443,23 @@ class CsvReader {
     return chunk.rows() > 0;
   }
 
+  // Passes over the next up to max_rows rows without converting them (another process reads
+  // them: a split run); returns how many there were. Their fields are not checked.
+  std::size_t skip(std::size_t max_rows) {
+    std::size_t n = 0;
+    std::string_view raw;
+    bool quoted = false, comment = false;
+    while (n < max_rows && !done_) {
+      if (!scanner_->next(fields_, raw, quoted, comment)) {
+        done_ = true;
+        break;
+      }
+      if (!comment && !skip_record(raw, quoted)) ++n;
+    }
+    rows_read_ += n;
+    return n;
+  }
+
  private:
   struct Slot {
     enum Kind { skip, id, status, numeric } kind = skip;

@@ -291,6 +291,12 @@ class FitsReader {
     chunk = read(max_rows);
     return chunk.rows() > 0;
   }
+  // Passes over the next up to max_rows rows without reading them; returns how many there were.
+  std::size_t skip(std::size_t max_rows) {
+    const std::size_t n = std::min(max_rows, total_ - next_);
+    next_ += n;
+    return n;
+  }
 
  private:
   struct Col {
@@ -651,6 +657,7 @@ class FitsReader {
   explicit FitsReader(std::filesystem::path path, FitsReadOptions = {}) { detail::fits_unavailable(path); }
   Catalog read(std::size_t = static_cast<std::size_t>(-1)) { return Catalog(); }
   bool next(Catalog&, std::size_t) { return false; }
+  std::size_t skip(std::size_t) { return 0; }
   std::size_t total_rows() const noexcept { return 0; }
   std::size_t rows_read() const noexcept { return 0; }
 };

@@ -60,6 +60,14 @@ class CatalogSource {
   template <class F>
   std::size_t for_each_block(std::size_t block_rows, F&& f, const std::string& label = "",
                              Progress::Show show = Progress::Show::never) const {
+    return for_each_block_of(block_rows, [](std::size_t) { return true; }, std::forward<F>(f), label, show);
+  }
+
+  // The same for the blocks whose index `wanted(index)` accepts; the others are passed over
+  // without being converted (nor checked), as another process reads them.
+  template <class W, class F>
+  std::size_t for_each_block_of(std::size_t block_rows, W&& wanted, F&& f, const std::string& label = "",
+                                Progress::Show show = Progress::Show::never) const {
     if (block_rows == 0) throw ConfigError("CatalogSource: blocks need at least one row");
     std::size_t first = 0;
     if (memory_) {
@@ -68,8 +76,7 @@ class CatalogSource {
       for (std::size_t b = 0; b < n; b += block_rows) {
         interrupt::check(label.empty() ? "reading" : label);
         const std::size_t e = std::min(n, b + block_rows);
-        const io::Catalog block = io::slice(*memory_, b, e);
-        f(block, b);
+        if (wanted(b / block_rows)) f(io::slice(*memory_, b, e), b);
         progress.advance(e - b);
       }
       return n;
@@ -79,11 +86,17 @@ class CatalogSource {
     Progress progress(units, label, show);
     std::size_t shown = 0;
     io::Catalog block;
-    for (;;) {
+    for (std::size_t index = 0;; ++index) {
       interrupt::check(label.empty() ? "reading" : label);
-      if (!reader.next(block, block_rows)) break;
-      f(block, first);
-      first += block.rows();
+      if (!wanted(index)) {
+        const std::size_t n = reader.skip(block_rows);
+        if (n == 0) break;
+        first += n;
+      } else {
+        if (!reader.next(block, block_rows)) break;
+        f(static_cast<const io::Catalog&>(block), first);
+        first += block.rows();
+      }
       const auto now = static_cast<std::size_t>(reader.fraction_done() * units);
       if (now > shown) progress.advance(now - shown), shown = now;
     }

@@ -5,14 +5,25 @@
 // advance. Each part writes its blocks, in order, to part_path(out, part); merge_parts then
 // deals them back into one catalogue that is byte for byte what one process writes, because
 // every star's result depends only on its global row (MCMC seeds included), not on the split.
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "locus/core/errors.hpp"
+#include "locus/io/atomic_file.hpp"
 #include "locus/io/catalog_file.hpp"
+#include "locus/io/csv.hpp"
 
 namespace locus::pipeline {
 
@@ -36,48 +47,161 @@ inline std::filesystem::path part_path(const std::filesystem::path& out, const P
   return out.has_parent_path() ? out.parent_path() / name : std::filesystem::path(name);
 }
 
+namespace detail {
+
+// A part file open for merging: its records one block at a time, as text (CSV: the records are
+// copied, never parsed or formatted again) or as a catalogue (FITS). `status` receives each
+// row's status flags (empty when the parts carry none).
+class PartReader {
+ public:
+  PartReader(const std::filesystem::path& path, const std::string& id_column, bool first)
+      : path_(path), csv_(io::format_of(path) == io::CatalogFormat::csv) {
+    if (!csv_) {
+      io::CatalogReadOptions ro;
+      ro.id_column = id_column;
+      ro.defaults = io::ColumnSpec().optional().on_missing(io::Missing::ignore);
+      reader_ = std::make_unique<io::CatalogReader>(path, ro);
+      return;
+    }
+    file_ = std::fopen(path.c_str(), "rb");
+    if (!file_) throw InputError("cannot open part '" + path.string() + "': " + std::strerror(errno));
+    scanner_ = std::make_unique<io::detail::RecordScanner>(file_, path.string(), ',', '#', std::size_t{1} << 20);
+    // the comment lines and the header (kept from the first part only), as CsvWriter wrote them
+    std::string_view raw;
+    bool quoted = false, comment = false;
+    for (;;) {
+      if (!scanner_->next(fields_, raw, quoted, comment)) throw FormatError("part '" + path.string() + "' has no header");
+      if (first) preamble_.append(raw).push_back('\n');
+      if (!comment) break;
+    }
+    for (std::size_t k = 0; k < fields_.size(); ++k)
+      if (fields_[k] == "status") status_field_ = k;
+  }
+  PartReader(const PartReader&) = delete;
+  PartReader& operator=(const PartReader&) = delete;
+  ~PartReader() {
+    if (file_) std::fclose(file_);
+  }
+
+  const std::string& preamble() const { return preamble_; }
+
+  // Appends the next block (up to `rows` rows) to `text` (CSV) or `block` (FITS); its rows' status
+  // to `status`. Returns the number of rows.
+  std::size_t next(std::size_t rows, std::string& text, io::Catalog& block, std::vector<std::uint32_t>& status) {
+    status.clear();
+    if (!csv_) {
+      if (!reader_->next(block, rows)) return 0;
+      status.assign(block.status().begin(), block.status().end());
+      return block.rows();
+    }
+    std::string_view raw;
+    bool quoted = false, comment = false;
+    std::size_t n = 0;
+    while (n < rows && scanner_->next(fields_, raw, quoted, comment)) {
+      text.append(raw).push_back('\n');
+      if (status_field_ < fields_.size()) {
+        std::uint32_t v = 0;
+        std::from_chars(fields_[status_field_].data(), fields_[status_field_].data() + fields_[status_field_].size(), v);
+        status.push_back(v);
+      }
+      ++n;
+    }
+    return n;
+  }
+
+ private:
+  std::filesystem::path path_;
+  bool csv_;
+  std::unique_ptr<io::CatalogReader> reader_;
+  std::FILE* file_ = nullptr;
+  std::unique_ptr<io::detail::RecordScanner> scanner_;
+  std::vector<std::string_view> fields_;
+  std::string preamble_;
+  std::size_t status_field_ = static_cast<std::size_t>(-1);
+};
+
+}  // namespace detail
+
 // Deals the `count` parts of `out` (written with blocks of `block_rows` rows) back into `out`,
-// atomically, and calls on_block(block) for each block in order (to count flags, say).
+// atomically, and calls on_status(std::span<const std::uint32_t>) with each block's status
+// flags in order (to count them, say; empty when the parts have no status column).
 // id_column: the name of the parts' id column ("" when they have none; StreamResult::id_column
-// of part 0 says). Values are read back as written (no missing-value policy), so the merged
-// file is the bytes one process writes. A part with no rows may be absent. Parts are removed
-// after the merge when `remove` is set. A part that is missing a block or has one too many is a
-// FormatError, and `out` is not written.
+// of part 0 says). CSV parts are merged as text, FITS parts read back as written (no
+// missing-value policy), so the merged file is the bytes one process writes. A part with no
+// rows may be absent. Parts are removed after the merge when `remove` is set. A part that is
+// missing a block or has one too many is a FormatError, and `out` is not written.
 template <class F>
 std::size_t merge_parts(const std::filesystem::path& out, std::size_t count, std::size_t block_rows,
-                        const io::CatalogWriteOptions& write, const std::string& id_column, F&& on_block,
+                        const io::CatalogWriteOptions& write, const std::string& id_column, F&& on_status,
                         bool remove = true) {
   if (count == 0 || block_rows == 0) throw ConfigError("merge_parts: count and block_rows must be positive");
-  io::CatalogReadOptions ro;
-  ro.id_column = write.write_ids ? id_column : std::string();
-  ro.defaults = io::ColumnSpec().optional().on_missing(io::Missing::ignore);
-  std::vector<std::unique_ptr<io::CatalogReader>> parts(count);
+  std::vector<std::unique_ptr<detail::PartReader>> parts(count);
   std::vector<std::filesystem::path> paths(count);
   for (std::size_t k = 0; k < count; ++k) {
     paths[k] = part_path(out, {k, count}, block_rows);
-    if (std::filesystem::exists(paths[k])) parts[k] = std::make_unique<io::CatalogReader>(paths[k], ro);
+    if (std::filesystem::exists(paths[k]))
+      parts[k] = std::make_unique<detail::PartReader>(paths[k], write.write_ids ? id_column : std::string(), k == 0);
   }
-  io::CatalogWriter writer(out, write);
+  const bool csv = io::format_of(out) == io::CatalogFormat::csv;
+  std::optional<io::CatalogWriter> writer;
+  std::optional<io::AtomicFile> text_file;
+  std::FILE* f = nullptr;
+  auto fail = [&](int err) {
+    if (f) std::fclose(f);
+    f = nullptr;
+    throw OutputError("cannot write '" + out.string() + "': " + std::strerror(err));
+  };
+  if (csv) {
+    io::CatalogWriter::check_target(out);
+    text_file.emplace(out);
+    f = std::fopen(text_file->temp_path().c_str(), "wb");
+    if (!f) fail(errno);
+    if (parts[0] && std::fwrite(parts[0]->preamble().data(), 1, parts[0]->preamble().size(), f) != parts[0]->preamble().size())
+      fail(errno);
+  } else {
+    writer.emplace(out, write);
+  }
   io::Catalog block;
+  std::string text;
+  std::vector<std::uint32_t> status;
   std::size_t rows = 0, b = 0;
-  for (;; ++b) {
-    auto& r = parts[b % count];
-    if (!r || !r->next(block, block_rows)) break;
-    rows += block.rows();
-    on_block(static_cast<const io::Catalog&>(block));
-    writer.write(block);
-    if (block.rows() < block_rows) {  // only the catalogue's last block is short
-      ++b;
-      break;
+  try {
+    for (;; ++b) {
+      auto& r = parts[b % count];
+      text.clear();
+      const std::size_t n = r ? r->next(block_rows, text, block, status) : 0;
+      if (n == 0) break;
+      rows += n;
+      on_status(std::span<const std::uint32_t>(status));
+      if (csv) {
+        if (std::fwrite(text.data(), 1, text.size(), f) != text.size()) fail(errno);
+      } else {
+        writer->write(block);
+      }
+      if (n < block_rows) {  // only the catalogue's last block is short
+        ++b;
+        break;
+      }
     }
+    // every part must be used up now: a part with rows left does not belong to this split
+    for (std::size_t k = 0; k < count; ++k)
+      if (parts[k] && parts[k]->next(1, text, block, status))
+        throw FormatError("merging '" + out.string() + "': part '" + paths[k].string() + "' has rows past block " +
+                          std::to_string(b) + " of the catalogue (is a part missing?)");
+    if (rows == 0) throw InputError("no part of '" + out.string() + "' has data rows");
+    if (csv) {
+      if (std::fflush(f) != 0 || ::fsync(::fileno(f)) != 0) fail(errno);
+      const int closed = std::fclose(f);
+      f = nullptr;
+      if (closed != 0) fail(errno);
+      text_file->commit();
+    } else {
+      writer->commit();
+    }
+  } catch (...) {
+    if (f) std::fclose(f);
+    throw;
   }
-  // every part must be used up now: a part with blocks left was written by another split
-  for (std::size_t k = 0; k < count; ++k)
-    if (parts[k] && parts[k]->next(block, 1))
-      throw FormatError("merging '" + out.string() + "': part '" + paths[k].string() + "' has rows past block " +
-                        std::to_string(b) + " of the catalogue (is a part missing?)");
-  if (rows == 0) throw InputError("no part of '" + out.string() + "' has data rows");
-  writer.commit();
   if (remove)
     for (const auto& p : paths) std::filesystem::remove(p);
   return rows;

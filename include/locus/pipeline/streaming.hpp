@@ -8,6 +8,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -46,11 +47,12 @@ struct StreamResult {
   std::string id_column;  // the output's id column ("" when the input has no ids)
 
   nlohmann::json to_json() const { return {{"rows", rows}, {"fitted", fitted}, {"seconds", seconds}, {"flags", flags}}; }
-  void count_flags(const io::Catalog& c) {
-    for (const auto s : c.status())
+  void count_flags(std::span<const std::uint32_t> status) {
+    for (const auto s : status)
       for (const auto& [bit, name] : io::status_names)
         if (s & bit) ++flags[name];
   }
+  void count_flags(const io::Catalog& c) { count_flags(c.status()); }
 };
 
 namespace detail {
@@ -77,9 +79,8 @@ StreamResult stream_blocks(const CatalogSource& in, const std::filesystem::path&
   o.partition.check();
   io::CatalogWriter writer(o.partition.whole() ? out : part_path(out, o.partition, o.block_rows), o.write);
   StreamResult res;
-  std::size_t b = 0;
-  in.for_each_block(o.block_rows, [&](const io::Catalog& in_block, std::size_t first) {
-    if (!o.partition.owns(b++)) return;
+  in.for_each_block_of(o.block_rows, [&](std::size_t b) { return o.partition.owns(b); },
+                       [&](const io::Catalog& in_block, std::size_t first) {
     io::Catalog block = in_block;
     res.fitted += transform(block, first);
     if (res.rows == 0 && block.has_ids()) res.id_column = block.id_name();
