@@ -39,6 +39,11 @@ sys.dont_write_bytecode = True
 from cli_support import *  # noqa: E402,F403
 
 HEAVY = os.environ.get("LOCUS_FAULTS_HEAVY", "") not in ("", "0")
+if os.environ.get("LOCUS_FAULTS_TIMEOUT"):  # seconds per run of the tool, for a slow build (ASan: ~45x Release)
+    _locus_default_timeout = locus
+
+    def locus(*args, timeout=float(os.environ["LOCUS_FAULTS_TIMEOUT"]), **kw):  # noqa: F811
+        return _locus_default_timeout(*args, timeout=timeout, **kw)
 KILLS = 20 if HEAVY else 5
 MISSING, BAD_ERROR, NO_FIT = 1, 4, 8
 t_start = time.monotonic()
