@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <thread>
-#include <vector>
 
 #include <locus/core/errors.hpp>
 #include <locus/pipeline/partition.hpp>
@@ -93,7 +92,8 @@ locus::pipeline::StreamResult split_stream(
     lp::merge_parts(out, so.partition.count, so.block_rows, so.write, mine.id_column,
                     [&](std::span<const std::uint32_t> status) { all.count_flags(status); });
   } catch (...) {
-    for (std::size_t k = 0; k < so.partition.count; ++k) std::filesystem::remove(lp::part_path(out, {k, so.partition.count}, so.block_rows));
+    for (std::size_t k = 0; k < so.partition.count; ++k)
+      std::filesystem::remove(lp::part_path(out, {k, so.partition.count}, so.block_rows));
     throw;
   }
   all.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
