@@ -12,7 +12,7 @@ df = locus.simulate_patch(area=0.5, seed=2)
 print("ready", flush=True)
 try:
     if sys.argv[1] == "posterior":
-        locus.posterior(df, priors="flat", engine="mcmc", steps=5000, burn_in=100, block_rows=256)
+        locus.posterior(df, priors="flat", engine="mcmc", steps=20000, burn_in=100, block_rows=256)
     else:
         post = locus.posterior(df.head(3000), priors="flat")
         import pandas as pd
@@ -37,13 +37,18 @@ def interrupt(kind):
     return out, err, time.perf_counter() - t0, p.returncode
 
 
+# Uninterrupted, either call runs for many minutes; the bound leaves room for a loaded machine
+# (a run with another build beside it took 10.4 s to stop, answer and run the next call).
+LIMIT = 30
+
+
 def test_posterior_interrupted():
     out, err, dt, rc = interrupt("posterior")
     assert "interrupted: posterior: interrupted" in out and "after" in out, (out, err)
-    assert rc == 0 and dt < 10
+    assert rc == 0 and dt < LIMIT
 
 
 def test_training_interrupted():
     out, err, dt, rc = interrupt("train")
     assert "interrupted: training: interrupted" in out and "after" in out, (out, err)
-    assert rc == 0 and dt < 10
+    assert rc == 0 and dt < LIMIT

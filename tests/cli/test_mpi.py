@@ -99,11 +99,14 @@ for trial in range(3):
     if victim:
         os.kill(int(victim), signal.SIGKILL)
     rc = proc.wait(timeout=300)
-    if victim and rc != 0:
-        check(not os.path.exists(path("big_2.csv")), f"kill -9 of a rank (trial {trial}): the job fails (exit {rc}) and writes no output")
-    else:
-        check(file_bytes(path("big_2.csv")) == file_bytes(path("big_1.csv")), f"trial {trial}: the job finished before the kill, output complete")
+    # The output is absent or whole: a rank killed after its part (rank 0 merging) fails the job
+    # (mpirun exits 137) but not the merge.
+    if os.path.exists(path("big_2.csv")):
+        check(file_bytes(path("big_2.csv")) == file_bytes(path("big_1.csv")),
+              f"kill -9 of a rank (trial {trial}, exit {rc}): late enough that the output was written, and it is whole")
         os.remove(path("big_2.csv"))
+    else:
+        check(victim is not None and rc != 0, f"kill -9 of a rank (trial {trial}): the job fails (exit {rc}) and writes no output")
     for f in leftovers():  # a killed rank cannot clean up: its temporary, the other rank's part
         os.remove(f)
 mpirun(2, "posterior", path("big.csv"), "-o", path("big_2.csv"), "--priors", "kde", "--block-rows", 2000, "-q", "--threads", 1)

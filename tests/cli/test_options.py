@@ -12,7 +12,9 @@ COMMANDS = ("simulate", "posterior", "train", "predict", "pipeline")
 
 # ---- --version, --help ------------------------------------------------------------------------
 p = locus("--version")
-check(p.stdout.startswith("locus ") and len(p.stdout.split()) == 2, "--version prints 'locus VERSION'", p.stdout)
+words = p.stdout.split()
+check(len(words) >= 2 and p.stdout.strip() in (f"locus {words[1]}", f"locus {words[1]} (with MPI)"),
+      "--version prints 'locus VERSION', with ' (with MPI)' when built with MPI", p.stdout)
 p = locus("--help")
 check(all(c in p.stdout for c in COMMANDS) and "Exit codes" in p.stdout, "--help lists the commands and the exit codes")
 for cmd, option in (("simulate", "--area"), ("posterior", "--priors"), ("train", "--validation"), ("predict", "--model"),
