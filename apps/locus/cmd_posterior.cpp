@@ -27,11 +27,12 @@ void add_posterior(CLI::App& app, Selected& selected) {
   o->post.add_to(*sub, "");
   sub->add_option("--locus", o->locus, "Model colour tracks: 'builtin' (photo-D's 10 Gyr table, every 10th tLoc) or a photo-D locus file")->capture_default_str();
   sub->add_option("--t-step", o->t_step, "With a locus file: keep every t-step-th tLoc (photo-D: 10)")->check(CLI::PositiveNumber)->capture_default_str();
-  sub->add_option("--block-rows", o->block_rows, "Rows read, fitted and written at a time (memory, not results)")->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_option("--block-rows", o->block_rows, "Rows read, fitted and written at a time (memory, not results; under mpirun the unit dealt to ranks, default 4096 there)")->check(CLI::PositiveNumber)->capture_default_str();
   add_common(*sub, o->common, true);
-  sub->callback([o, &selected] {
+  sub->callback([o, sub, &selected] {
     selected.common = &o->common;
     selected.splits = true;
+    if (sub->count("--block-rows") == 0) o->block_rows = mpi::block_rows(o->block_rows);
     selected.run = [o] {
       if (o->post.priors.empty())
         throw locus::ConfigError("--priors is required: a photo-D prior file, 'kde' (mock catalogues) or 'flat'");

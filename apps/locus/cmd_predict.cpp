@@ -23,11 +23,12 @@ void add_predict(CLI::App& app, Selected& selected) {
   sub->add_option("input", o->in, "Input catalogue (.csv or .fits)")->required();
   sub->add_option("-o,--out", o->out, "Output catalogue (.csv or .fits)")->required();
   sub->add_option("-m,--model", o->model, "Model prefix (PREFIX.moments.model, PREFIX.sigma_b.model), as `locus train` writes it")->required();
-  sub->add_option("--block-rows", o->block_rows, "Rows read, predicted and written at a time")->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_option("--block-rows", o->block_rows, "Rows read, predicted and written at a time (under mpirun the unit dealt to ranks, default 4096 there)")->check(CLI::PositiveNumber)->capture_default_str();
   add_common(*sub, o->common, true);
-  sub->callback([o, &selected] {
+  sub->callback([o, sub, &selected] {
     selected.common = &o->common;
     selected.splits = true;
+    if (sub->count("--block-rows") == 0) o->block_rows = mpi::block_rows(o->block_rows);
     selected.run = [o] {
       const auto [pm, sm] = locus::pipeline::model_files(o->model);
       const auto model = locus::nn::MomentsModel::load(pm, std::filesystem::exists(sm) ? sm : "");

@@ -45,6 +45,8 @@ void finalize() {
 #endif
 }
 
+std::size_t block_rows(std::size_t single) { return the_world.size > 1 ? std::size_t{4096} : single; }
+
 locus::pipeline::StreamResult split_stream(
     const std::filesystem::path& out, locus::pipeline::StreamOptions so,
     const std::function<locus::pipeline::StreamResult(const locus::pipeline::StreamOptions&)>& run) {

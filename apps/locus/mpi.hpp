@@ -24,6 +24,11 @@ void init(int& argc, char**& argv);
 void finalize();
 const World& world();
 
+// The block size of a streamed command when the user gave none: `single` in a world of one;
+// under mpirun 4096 rows, so that even a small catalogue is dealt to every rank (the output
+// does not depend on the block size).
+std::size_t block_rows(std::size_t single);
+
 // Raised on every rank but the lowest failing one when a part failed: that rank reports its
 // error, the others exit quietly with the same exit code.
 struct PeerFailed : std::exception {
