@@ -157,7 +157,7 @@ inline StreamResult predict_catalog(const CatalogSource& in, const nn::MomentsMo
     throw InputError("predict: the model predicts " + std::to_string(model.targets()) + " parameters, not Mr, Ar and [Fe/H]");
   io::Catalog added;
   append_predictions(added, detail::no_predictions());
-  return detail::stream_blocks(in, out, o, "predict", [&](io::Catalog& block, std::size_t first) {
+  return detail::stream_blocks(in, out, o, "predict", [&](io::Catalog& block, std::size_t) {
     detail::check_new_columns(in.describe(), block, added);
     const auto stars = read_stars(block, o.columns);
     const auto ready = predict_block(model, block, stars, o.threads).ready;
