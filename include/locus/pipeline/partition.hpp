@@ -145,18 +145,15 @@ std::size_t merge_parts(const std::filesystem::path& out, std::size_t count, std
   const bool csv = io::format_of(out) == io::CatalogFormat::csv;
   std::optional<io::CatalogWriter> writer;
   std::optional<io::AtomicFile> text_file;
-  std::FILE* f = nullptr;
-  auto fail = [&](int err) {
-    if (f) std::fclose(f);
-    f = nullptr;
-    throw OutputError("cannot write '" + out.string() + "': " + std::strerror(err));
-  };
+  // declared after text_file, so it is closed before an uncommitted temporary is removed
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(nullptr, &std::fclose);
+  auto fail = [&](int err) { throw OutputError("cannot write '" + out.string() + "': " + std::strerror(err)); };
   if (csv) {
     io::CatalogWriter::check_target(out);
     text_file.emplace(out);
-    f = std::fopen(text_file->temp_path().c_str(), "wb");
+    f.reset(std::fopen(text_file->temp_path().c_str(), "wb"));
     if (!f) fail(errno);
-    if (parts[0] && std::fwrite(parts[0]->preamble().data(), 1, parts[0]->preamble().size(), f) != parts[0]->preamble().size())
+    if (parts[0] && std::fwrite(parts[0]->preamble().data(), 1, parts[0]->preamble().size(), f.get()) != parts[0]->preamble().size())
       fail(errno);
   } else {
     writer.emplace(out, write);
@@ -165,42 +162,35 @@ std::size_t merge_parts(const std::filesystem::path& out, std::size_t count, std
   std::string text;
   std::vector<std::uint32_t> status;
   std::size_t rows = 0, b = 0;
-  try {
-    for (;; ++b) {
-      auto& r = parts[b % count];
-      text.clear();
-      const std::size_t n = r ? r->next(block_rows, text, block, status) : 0;
-      if (n == 0) break;
-      rows += n;
-      on_status(std::span<const std::uint32_t>(status));
-      if (csv) {
-        if (std::fwrite(text.data(), 1, text.size(), f) != text.size()) fail(errno);
-      } else {
-        writer->write(block);
-      }
-      if (n < block_rows) {  // only the catalogue's last block is short
-        ++b;
-        break;
-      }
-    }
-    // every part must be used up now: a part with rows left does not belong to this split
-    for (std::size_t k = 0; k < count; ++k)
-      if (parts[k] && parts[k]->next(1, text, block, status))
-        throw FormatError("merging '" + out.string() + "': part '" + paths[k].string() + "' has rows past block " +
-                          std::to_string(b) + " of the catalogue (is a part missing?)");
-    if (rows == 0) throw InputError("no part of '" + out.string() + "' has data rows");
+  for (;; ++b) {
+    auto& r = parts[b % count];
+    text.clear();
+    const std::size_t n = r ? r->next(block_rows, text, block, status) : 0;
+    if (n == 0) break;
+    rows += n;
+    on_status(std::span<const std::uint32_t>(status));
     if (csv) {
-      if (std::fflush(f) != 0 || ::fsync(::fileno(f)) != 0) fail(errno);
-      const int closed = std::fclose(f);
-      f = nullptr;
-      if (closed != 0) fail(errno);
-      text_file->commit();
+      if (std::fwrite(text.data(), 1, text.size(), f.get()) != text.size()) fail(errno);
     } else {
-      writer->commit();
+      writer->write(block);
     }
-  } catch (...) {
-    if (f) std::fclose(f);
-    throw;
+    if (n < block_rows) {  // only the catalogue's last block is short
+      ++b;
+      break;
+    }
+  }
+  // every part must be used up now: a part with rows left does not belong to this split
+  for (std::size_t k = 0; k < count; ++k)
+    if (parts[k] && parts[k]->next(1, text, block, status))
+      throw FormatError("merging '" + out.string() + "': part '" + paths[k].string() + "' has rows past block " +
+                        std::to_string(b) + " of the catalogue (is a part missing?)");
+  if (rows == 0) throw InputError("no part of '" + out.string() + "' has data rows");
+  if (csv) {
+    if (std::fflush(f.get()) != 0 || ::fsync(::fileno(f.get())) != 0) fail(errno);
+    if (std::fclose(f.release()) != 0) fail(errno);
+    text_file->commit();
+  } else {
+    writer->commit();
   }
   if (remove)
     for (const auto& p : paths) std::filesystem::remove(p);
