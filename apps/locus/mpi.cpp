@@ -89,9 +89,9 @@ locus::pipeline::StreamResult split_stream(
   MPI_Reduce(w.rank == 0 ? MPI_IN_PLACE : counts, counts, 2, MPI_UNSIGNED_LONG_LONG, MPI_SUM, 0, MPI_COMM_WORLD);
   if (w.rank != 0) return mine;
   lp::StreamResult all;
-  all.rows = counts[0], all.fitted = counts[1], all.id_column = mine.id_column;
+  all.rows = counts[0], all.fitted = counts[1], all.id_column = mine.id_column, all.input_rows = mine.input_rows;
   try {
-    lp::merge_parts(out, so.partition.count, so.block_rows, so.write, mine.id_column,
+    lp::merge_parts(out, so.partition.count, so.block_rows, mine.input_rows, so.write, mine.id_column,
                     [&](std::span<const std::uint32_t> status) { all.count_flags(status); });
   } catch (...) {
     for (std::size_t k = 0; k < so.partition.count; ++k)

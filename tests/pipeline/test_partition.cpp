@@ -42,14 +42,16 @@ std::shared_ptr<io::Catalog> s82_rows(std::size_t n) {
 template <class Run>
 StreamResult split_run(const fs::path& out, std::size_t count, const StreamOptions& base, Run&& run) {
   std::string id_column;
+  std::size_t total = 0;
   for (std::size_t k = 0; k < count; ++k) {
     StreamOptions o = base;
     o.partition = {k, count};
     const auto r = run(o);
-    if (k == 0) id_column = r.id_column;
+    if (k == 0) id_column = r.id_column, total = r.input_rows;
+    CHECK(r.input_rows == total);
   }
   StreamResult merged;
-  merged.rows = merge_parts(out, count, base.block_rows, base.write, id_column,
+  merged.rows = merge_parts(out, count, base.block_rows, total, base.write, id_column,
                             [&](std::span<const std::uint32_t> status) { merged.count_flags(status); });
   return merged;
 }
@@ -142,21 +144,27 @@ TEST_CASE("partition: merging refuses parts that do not fit together, and writes
     o.partition = {k, count};
     return posterior_catalog(src, engine, out, o);
   };
-  auto merge = [&](std::size_t count, std::size_t block_rows) {
-    merge_parts(out, count, block_rows, {}, "CALIBSTARS", [](std::span<const std::uint32_t>) {});
+  auto refusal = [&](std::size_t total_rows) {
+    const auto m = message_of<FormatError>(
+        [&] { merge_parts(out, 2, 100, total_rows, {}, "CALIBSTARS", [](std::span<const std::uint32_t>) {}); });
+    CHECK(!fs::exists(out));
+    return m;
   };
-  // part 1 missing: part 0's second block has no place
-  run_part(0, 2, 100);
-  CHECK(mentions(message_of<FormatError>([&] { merge(2, 100); }), "has rows past block 1"));
-  CHECK(!fs::exists(out));
+  static_assert(n_rows > 100);  // two blocks at least
+  // part 1 missing, which may hold only the catalogue's last block
+  CHECK(run_part(0, 2, 100).input_rows == n_rows);
+  CHECK(mentions(refusal(n_rows), "block 1 of the catalogue, is missing"));
   // part 1 written with another block size is not part of this run
   run_part(1, 2, 50);
-  CHECK(mentions(message_of<FormatError>([&] { merge(2, 100); }), "has rows past block 1"));
-  CHECK(!fs::exists(out));
-  // no part at all
-  for (const std::size_t rows : {50u, 100u})
-    for (const std::size_t k : {0u, 1u}) fs::remove(part_path(out, {k, 2}, rows));
-  CHECK(mentions(message_of<InputError>([&] { merge(2, 100); }), "no part"));
-  CHECK(!fs::exists(out));
+  CHECK(mentions(refusal(n_rows), "block 1 of the catalogue, is missing"));
+  // with both parts: a catalogue said to be one row longer or shorter than the parts
+  run_part(1, 2, 100);
+  CHECK(mentions(refusal(n_rows + 1), "ends inside block " + std::to_string(n_rows / 100)));
+  CHECK(mentions(refusal(n_rows - 1), "has rows past the catalogue's " + std::to_string(n_rows - 1)));
+  CHECK(mentions(message_of<InputError>([&] { merge_parts(out, 2, 100, 0, {}, "", [](auto) {}); }), "no data rows"));
+  // the parts are still there, and do merge
+  CHECK(merge_parts(out, 2, 100, n_rows, {}, "CALIBSTARS", [](std::span<const std::uint32_t>) {}) == n_rows);
+  CHECK(!fs::exists(part_path(out, {0, 2}, 100)));
+  fs::remove(part_path(out, {1, 2}, 50));
   CHECK(test::temp_files_in(dir.path).empty());
 }

@@ -7,6 +7,7 @@
 // every star's result depends only on its global row (MCMC seeds included), not on the split.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstddef>
@@ -125,16 +126,20 @@ class PartReader {
 // Deals the `count` parts of `out` (written with blocks of `block_rows` rows) back into `out`,
 // atomically, and calls on_status(std::span<const std::uint32_t>) with each block's status
 // flags in order (to count them, say; empty when the parts have no status column).
+// total_rows: the rows of the whole catalogue (StreamResult::input_rows of any part: each part
+// reads every row), so a missing or short part is found even when it holds only the last block.
 // id_column: the name of the parts' id column ("" when they have none; StreamResult::id_column
 // of part 0 says). CSV parts are merged as text, FITS parts read back as written (no
-// missing-value policy), so the merged file is the bytes one process writes. A part with no
-// rows may be absent. Parts are removed after the merge when `remove` is set. A part that is
-// missing a block or has one too many is a FormatError, and `out` is not written.
+// missing-value policy), so the merged file is the bytes one process writes. A part that owns
+// no block (more parts than blocks) writes no file. Parts are removed after the merge when
+// `remove` is set. A part that is missing, short of a block or has rows past the catalogue's end
+// is a FormatError, and `out` is not written.
 template <class F>
 std::size_t merge_parts(const std::filesystem::path& out, std::size_t count, std::size_t block_rows,
-                        const io::CatalogWriteOptions& write, const std::string& id_column, F&& on_status,
+                        std::size_t total_rows, const io::CatalogWriteOptions& write, const std::string& id_column, F&& on_status,
                         bool remove = true) {
   if (count == 0 || block_rows == 0) throw ConfigError("merge_parts: count and block_rows must be positive");
+  if (total_rows == 0) throw InputError("nothing to merge into '" + out.string() + "': the catalogue has no data rows");
   std::vector<std::unique_ptr<detail::PartReader>> parts(count);
   std::vector<std::filesystem::path> paths(count);
   for (std::size_t k = 0; k < count; ++k) {
@@ -161,30 +166,30 @@ std::size_t merge_parts(const std::filesystem::path& out, std::size_t count, std
   io::Catalog block;
   std::string text;
   std::vector<std::uint32_t> status;
-  std::size_t rows = 0, b = 0;
-  for (;; ++b) {
-    auto& r = parts[b % count];
+  const std::size_t blocks = (total_rows + block_rows - 1) / block_rows;
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const std::size_t k = b % count, want = std::min(block_rows, total_rows - b * block_rows);
+    if (!parts[k])
+      throw FormatError("merging '" + out.string() + "': part '" + paths[k].string() + "', which holds block " +
+                        std::to_string(b) + " of the catalogue, is missing");
     text.clear();
-    const std::size_t n = r ? r->next(block_rows, text, block, status) : 0;
-    if (n == 0) break;
-    rows += n;
+    const std::size_t n = parts[k]->next(want, text, block, status);
+    if (n != want)
+      throw FormatError("merging '" + out.string() + "': part '" + paths[k].string() + "' ends inside block " +
+                        std::to_string(b) + " (" + std::to_string(n) + " of its " + std::to_string(want) +
+                        " rows; is it from another run?)");
     on_status(std::span<const std::uint32_t>(status));
     if (csv) {
       if (std::fwrite(text.data(), 1, text.size(), f.get()) != text.size()) fail(errno);
     } else {
       writer->write(block);
     }
-    if (n < block_rows) {  // only the catalogue's last block is short
-      ++b;
-      break;
-    }
   }
   // every part must be used up now: a part with rows left does not belong to this split
   for (std::size_t k = 0; k < count; ++k)
     if (parts[k] && parts[k]->next(1, text, block, status))
-      throw FormatError("merging '" + out.string() + "': part '" + paths[k].string() + "' has rows past block " +
-                        std::to_string(b) + " of the catalogue (is a part missing?)");
-  if (rows == 0) throw InputError("no part of '" + out.string() + "' has data rows");
+      throw FormatError("merging '" + out.string() + "': part '" + paths[k].string() + "' has rows past the catalogue's " +
+                        std::to_string(total_rows) + " (is it from another run?)");
   if (csv) {
     if (std::fflush(f.get()) != 0 || ::fsync(::fileno(f.get())) != 0) fail(errno);
     if (std::fclose(f.release()) != 0) fail(errno);
@@ -194,7 +199,7 @@ std::size_t merge_parts(const std::filesystem::path& out, std::size_t count, std
   }
   if (remove)
     for (const auto& p : paths) std::filesystem::remove(p);
-  return rows;
+  return total_rows;
 }
 
 }  // namespace locus::pipeline

@@ -45,6 +45,7 @@ struct StreamResult {
   double seconds = 0;
   std::map<std::string, std::size_t> flags;
   std::string id_column;  // the output's id column ("" when the input has no ids)
+  std::size_t input_rows = 0;  // rows of the whole input: a part reads (or passes over) them all
 
   nlohmann::json to_json() const { return {{"rows", rows}, {"fitted", fitted}, {"seconds", seconds}, {"flags", flags}}; }
   void count_flags(std::span<const std::uint32_t> status) {
@@ -79,7 +80,7 @@ StreamResult stream_blocks(const CatalogSource& in, const std::filesystem::path&
   o.partition.check();
   io::CatalogWriter writer(o.partition.whole() ? out : part_path(out, o.partition, o.block_rows), o.write);
   StreamResult res;
-  in.for_each_block_of(o.block_rows, [&](std::size_t b) { return o.partition.owns(b); },
+  res.input_rows = in.for_each_block_of(o.block_rows, [&](std::size_t b) { return o.partition.owns(b); },
                        [&](const io::Catalog& in_block, std::size_t first) {
     io::Catalog block = in_block;
     res.fitted += transform(block, first);
