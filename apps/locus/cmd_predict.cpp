@@ -30,8 +30,7 @@ void add_predict(CLI::App& app, Selected& selected) {
     selected.splits = true;
     if (sub->count("--block-rows") == 0) o->block_rows = mpi::block_rows(o->block_rows);
     selected.run = [o] {
-      const auto [pm, sm] = locus::pipeline::model_files(o->model);
-      const auto model = locus::nn::MomentsModel::load(pm, std::filesystem::exists(sm) ? sm : "");
+      const auto model = locus::pipeline::load_model(o->model);
       auto map = column_map(o->common);
       auto ro = read_options(o->common, map);
       const auto source = locus::pipeline::CatalogSource::file(o->in, ro);

@@ -46,7 +46,7 @@ locus::nn::MomentsModel load_model(const std::string& prefix) {
     PyErr_SetString(PyExc_FileNotFoundError, ("model file '" + pm + "' does not exist").c_str());
     throw py::error_already_set();
   }
-  return locus::nn::MomentsModel::load(pm, std::filesystem::exists(sm) ? sm : "");
+  return lp::load_model(prefix);
 }
 
 // Calls a Python progress callable from a training callback (GIL taken only for the call), and

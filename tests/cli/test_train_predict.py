@@ -4,6 +4,8 @@ same files with any thread count), and `locus predict` writes, for every row, wh
 MomentsModel::load(...).predict gives for the same stars, bit for bit (CSV and FITS, any thread
 count and block size); rows without all ten inputs keep their place with NaN and no_fit."""
 import math
+import os
+import shutil
 import sys
 
 sys.dont_write_bytecode = True
@@ -24,6 +26,19 @@ locus("train", path("labelled.csv"), "-m", path("m2"), *train, "--threads", 2)
 for f in ("moments", "sigma_b"):
     check(file_bytes(path(f"m1.{f}.model")) == file_bytes(path(f"m2.{f}.model")),
           f"train: the {f} model file is byte-identical with --threads 1 and 2")
+
+# the two files are a pair: a sigma_B file from another training, or none, is refused (a kill between
+# the two writes must not give predictions with a wrong or missing sigma_B)
+locus("train", path("labelled.csv"), "-m", path("other"), "--epochs", 3, "--runs", 1, "--sigma-epochs", 2, "-q")
+shutil.copyfile(path("m1.moments.model"), path("mixed.moments.model"))
+shutil.copyfile(path("other.sigma_b.model"), path("mixed.sigma_b.model"))
+p = locus("predict", path("mock.csv"), "-m", path("mixed"), "-o", path("mixed.csv"), "-q", expect=3)
+check("was not saved with the moments network" in p.stderr and not os.path.exists(path("mixed.csv")),
+      "predict refuses a sigma_B file from another training, and writes nothing", p.stderr)
+os.remove(path("mixed.sigma_b.model"))
+p = locus("predict", path("mock.csv"), "-m", path("mixed"), "-o", path("mixed.csv"), "-q", expect=3)
+check("mixed.sigma_b.model' is missing" in p.stderr and not os.path.exists(path("mixed.csv")),
+      "predict refuses a moments network whose sigma_B file is missing, and writes nothing", p.stderr)
 
 # predict: the mock, the mock with unusable rows (--on-missing flag), the real S82 stars
 rewrite_field(path("mock.csv"), path("bad1.csv"), 2, "riErr", "-99")

@@ -79,6 +79,47 @@ TEST_CASE("MomentsModel: trains both networks; sigma_total is Eq. 3; save/load r
   CHECK_THROWS_AS(MomentsModel{}.predict(xv), locus::ConfigError);
 }
 
+TEST_CASE("MomentsModel: the two files are a pair; a sigma_B network saved with another model is refused") {
+  Rng rng(5);
+  const std::size_t n = 200;
+  Matrix<float> x({n, 10}), t({n, 3}), s({n, 3});
+  for (std::size_t r = 0; r < n; ++r) {
+    for (std::size_t c = 0; c < 10; ++c) x(r, c) = float(rng.normal());
+    for (std::size_t k = 0; k < 3; ++k) t(r, k) = float(x(r, k)), s(r, k) = 0.1f;
+  }
+  MomentsModelOptions o;
+  o.hidden = {{6, "relu"}};
+  o.primary.epochs = 1, o.secondary.epochs = 1, o.primary_runs = 1;
+  MomentsModel a, b;
+  a.fit(x, t, s, x, t, s, o);
+  o.seed += 1;
+  b.fit(x, t, s, x, t, s, o);
+  a.save("locus_test_pair_a.primary.model", "locus_test_pair_a.secondary.model");
+  b.save("locus_test_pair_b.primary.model", "locus_test_pair_b.secondary.model");
+  const auto back = MomentsModel::load("locus_test_pair_a.primary.model", "locus_test_pair_a.secondary.model");
+  CHECK(back.has_secondary());
+  CHECK(back.expects_secondary());
+  std::string message;
+  try {
+    MomentsModel::load("locus_test_pair_a.primary.model", "locus_test_pair_b.secondary.model");
+  } catch (const locus::FormatError& e) {
+    message = e.what();
+  }
+  CHECK(message.find("was not saved with the moments network") != std::string::npos);
+  // the moments network alone still loads, and knows it had a partner
+  const auto alone = MomentsModel::load("locus_test_pair_a.primary.model");
+  CHECK_FALSE(alone.has_secondary());
+  CHECK(alone.expects_secondary());
+  // a model trained without sigma_B expects none
+  MomentsModel c;
+  c.fit(x, t, Matrix<float>({n, 0}), x, t, Matrix<float>({n, 0}), o);
+  c.save("locus_test_pair_c.primary.model");
+  CHECK_FALSE(MomentsModel::load("locus_test_pair_c.primary.model").expects_secondary());
+  for (const char* f : {"locus_test_pair_a.primary.model", "locus_test_pair_a.secondary.model", "locus_test_pair_b.primary.model",
+                        "locus_test_pair_b.secondary.model", "locus_test_pair_c.primary.model"})
+    std::remove(f);
+}
+
 TEST_CASE("MomentsModel: hidden layers other than the paper's, for both networks, kept by save/load") {
   Rng rng(3);
   const std::size_t n = 300;

@@ -27,6 +27,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 #include "../core/errors.hpp"
@@ -145,15 +146,24 @@ class MomentsModel {
     return out;
   }
 
-  // Two model files; the secondary path is ignored without a secondary network.
+  // Two model files; the secondary path is ignored without a secondary network. Both files
+  // carry the same pair id (from their contents), so that load() refuses a σ_B network from
+  // another training, e.g. when a run was killed between writing the two.
   void save(const std::string& primary_path, const std::string& secondary_path = "") const {
     if (targets_ == 0) throw ConfigError("MomentsModel::save: nothing to save");
-    nn::save(primary_, primary_path, info(primary_meta_, "primary"));
-    if (has_secondary_) {
-      if (secondary_path.empty()) throw ConfigError("MomentsModel::save: the secondary network needs a path");
-      nn::save(secondary_, secondary_path, info(secondary_meta_, "secondary"));
-    }
+    if (!has_secondary_) return nn::save(primary_, primary_path, info(primary_meta_, "primary"));
+    if (secondary_path.empty()) throw ConfigError("MomentsModel::save: the secondary network needs a path");
+    auto pi = info(primary_meta_, "primary"), si = info(secondary_meta_, "secondary");
+    char id[24];
+    std::snprintf(id, sizeof id, "%08x%08x", detail::crc32(model_to_string(primary_, pi)),
+                  detail::crc32(model_to_string(secondary_, si)));
+    pi.training["pair"] = si.training["pair"] = std::string(id);
+    nn::save(primary_, primary_path, pi);
+    nn::save(secondary_, secondary_path, si);
   }
+  // secondary_path "": the moments network alone (σ_B not predicted), even if it was trained with
+  // a σ_B network (expects_secondary() says so). A σ_B file whose pair id differs from the
+  // primary's is a FormatError.
   static MomentsModel load(const std::string& primary_path, const std::string& secondary_path = "") {
     MomentsModel m;
     ModelInfo pi;
@@ -167,11 +177,18 @@ class MomentsModel {
       load_into(secondary_path, m.secondary_, &si);
       if (m.secondary_.outputs() != m.targets_ || m.secondary_.inputs() != m.primary_.inputs())
         throw FormatError(secondary_path + ": the secondary network does not match the primary's shape");
+      if (pair_of(si.training) != pair_of(pi.training))
+        throw FormatError(secondary_path + ": this sigma_B network was not saved with the moments network in " +
+                          primary_path + " (pair ids '" + pair_of(si.training) + "' and '" + pair_of(pi.training) +
+                          "'; was a training interrupted between the two files, or one replaced?); train again");
       m.secondary_meta_ = si.training;
       m.has_secondary_ = true;
     }
     return m;
   }
+  // Whether the moments network was saved with a σ_B network (files written before pair ids
+  // were kept say no).
+  bool expects_secondary() const { return !pair_of(primary_meta_).empty(); }
 
   const Network& primary() const { return primary_; }
   const Network& secondary() const { return secondary_; }
@@ -211,6 +228,10 @@ class MomentsModel {
     FitOptions f = fo;
     f.seed = o.seed;
     return training_metadata(f, loss, o.optimizer, o.schedule, h);
+  }
+  static std::string pair_of(const nlohmann::json& training) {
+    const auto it = training.find("pair");
+    return it != training.end() && it->is_string() ? it->template get<std::string>() : std::string();
   }
   ModelInfo info(const nlohmann::json& training, const char* role) const {
     ModelInfo i;

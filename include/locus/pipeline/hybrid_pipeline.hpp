@@ -136,6 +136,18 @@ inline std::pair<std::string, std::string> model_files(const std::string& prefix
   return {prefix + ".moments.model", prefix + ".sigma_b.model"};
 }
 
+// The moments model saved under a prefix, with its σ_B network when it was trained with one: a
+// σ_B file that is missing then, or from another training, is an error, never a silent σ_B of 0.
+inline nn::MomentsModel load_model(const std::string& prefix) {
+  const auto [pm, sm] = model_files(prefix);
+  const bool with_sm = std::filesystem::exists(sm);
+  auto m = nn::MomentsModel::load(pm, with_sm ? sm : "");
+  if (!with_sm && m.expects_secondary())
+    throw InputError("'" + sm + "' is missing: the moments network in '" + pm +
+                     "' was saved with a sigma_B network, and predictions need both");
+  return m;
+}
+
 namespace detail {
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -331,8 +343,7 @@ class HybridPipeline {
       return nlohmann::json{{"trained_on", res.trained_on}, {"validated_on", res.validated_on},
                             {"best_loss", res.model.primary_history().best_loss}, {"files", {pm, sm}}};
     }, [&](const nlohmann::json& j) {
-      const auto [pm, sm] = model_files(rec->file("model").string());
-      res.model = nn::MomentsModel::load(pm, sm);
+      res.model = load_model(rec->file("model").string());
       res.trained_on = j.at("trained_on"), res.validated_on = j.at("validated_on");
       log("3. train: resumed (model files in " + rec->dir().string() + ")");
     });
