@@ -25,6 +25,7 @@
 #include <cmath>
 #include <concepts>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -42,6 +43,7 @@
 #include <locus/core/rng.hpp>
 #include <locus/tune/gaussian_process.hpp>
 #include <locus/tune/journal.hpp>
+#include <locus/tune/share.hpp>
 #include <locus/tune/space.hpp>
 #include <locus/tune/trial.hpp>
 
@@ -90,11 +92,12 @@ struct BayesOptOptions {
   std::filesystem::path journal;      // empty: no journal
   GpFitOptions gp;
   Progress::Show progress = Progress::Show::automatic;  // trials done, on stderr
+  Share share{};                      // this process's part of a search run by several (share.hpp)
 };
 
 struct BayesOptResult {
   std::vector<TrialResult> history;  // in trial order; budget 0 (every trial is evaluated fully)
-  std::size_t evaluations_run = 0;   // objective calls made by this run() call
+  std::size_t evaluations_run = 0;   // objective calls made by this run() call (in all processes sharing it)
   double wall_seconds = 0;
   const TrialResult& best() const {
     if (history.empty()) throw ConfigError("BayesianOptimizer: no trial was run");
@@ -118,6 +121,7 @@ class BayesianOptimizer {
       : space_(std::move(space)), options_(std::move(options)), acq_(acquisition) {
     if (space_.size() == 0) throw ConfigError("BayesianOptimizer: the search space is empty");
     if (options_.batch == 0) throw ConfigError("BayesianOptimizer: batch must be >= 1");
+    options_.share.check();
     make_design();
   }
 
@@ -185,6 +189,8 @@ class BayesianOptimizer {
         done[rec["trial"].template get<std::size_t>()] = &rec;
       }
     }
+    const Share& share = options_.share;
+    share.barrier();  // every process has read the journal before any appends to it
     BayesOptResult result;
     Progress progress(n_trials, "bayes_opt", options_.progress);
     progress.advance(std::min(observed_.size(), n_trials));
@@ -192,37 +198,49 @@ class BayesianOptimizer {
       const std::size_t k = std::min(options_.batch, n_trials - observed_.size());
       const std::size_t first = observed_.size() + pending_.size();
       const std::vector<Configuration> batch = suggest(k);
-      std::vector<double> losses(k), seconds(k);
-      std::vector<char> replayed(k, 0);
-      parallel_for_static(k, options_.threads, [&](std::size_t, std::size_t j) {
-        const std::size_t trial = first + j;
-        if (auto it = done.find(trial); it != done.end()) {
-          if (it->second->at("hash").template get<std::string>() != hash_hex(batch[j].hash()))
-            throw ConfigError("journal " + options_.journal.string() + ": trial " + std::to_string(trial) +
-                              " has a different configuration than this run suggests (was it written with another "
-                              "seed, search space or options?)");
-          losses[j] = loss_from_json(it->second->at("loss"));
-          seconds[j] = it->second->value("seconds", 0.0);
-          replayed[j] = 1;
-          return;
-        }
-        const auto s0 = std::chrono::steady_clock::now();
-        if constexpr (std::is_invocable_v<Objective&, const Configuration&, Rng&>) {
-          Rng rng = Rng(options_.seed).split((1ull << 40) + trial);
-          losses[j] = objective(batch[j], rng);
-        } else {
-          losses[j] = objective(batch[j]);
-        }
-        seconds[j] = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
-        if (journal)
-          journal->append({{"tuner", "bayes_opt"}, {"seed", options_.seed}, {"trial", trial},
-                           {"hash", hash_hex(batch[j].hash())}, {"config", batch[j].to_json()},
-                           {"loss", loss_to_json(losses[j])}, {"seconds", seconds[j]}});
-      });
+      std::vector<double> losses(k, 0.0), seconds(k, 0.0);
+      std::vector<Origin> origin(k, Origin::elsewhere);
+      std::vector<std::size_t> todo;  // what this process runs or replays
+      for (std::size_t j = 0; j < k; ++j) {
+        if (done.count(first + j)) origin[j] = Origin::journal;
+        else if (share.owns(first + j)) origin[j] = Origin::here;
+        if (origin[j] != Origin::elsewhere) todo.push_back(j);
+      }
+      std::exception_ptr error;
+      try {
+        parallel_for_static(todo.size(), options_.threads, [&](std::size_t, std::size_t q) {
+          const std::size_t j = todo[q], trial = first + j;
+          if (origin[j] == Origin::journal) {
+            const auto& rec = *done.at(trial);
+            if (rec.at("hash").template get<std::string>() != hash_hex(batch[j].hash()))
+              throw ConfigError("journal " + options_.journal.string() + ": trial " + std::to_string(trial) +
+                                " has a different configuration than this run suggests (was it written with another "
+                                "seed, search space or options?)");
+            losses[j] = loss_from_json(rec.at("loss"));
+            seconds[j] = rec.value("seconds", 0.0);
+            return;
+          }
+          const auto s0 = std::chrono::steady_clock::now();
+          if constexpr (std::is_invocable_v<Objective&, const Configuration&, Rng&>) {
+            Rng rng = Rng(options_.seed).split((1ull << 40) + trial);
+            losses[j] = objective(batch[j], rng);
+          } else {
+            losses[j] = objective(batch[j]);
+          }
+          seconds[j] = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+          if (journal)
+            journal->append({{"tuner", "bayes_opt"}, {"seed", options_.seed}, {"trial", trial},
+                             {"hash", hash_hex(batch[j].hash())}, {"config", batch[j].to_json()},
+                             {"loss", loss_to_json(losses[j])}, {"seconds", seconds[j]}});
+        });
+      } catch (...) {
+        error = std::current_exception();
+      }
+      detail::share_step(share, losses, seconds, origin, error);
       for (std::size_t j = 0; j < k; ++j) {
         observe(batch[j], losses[j], seconds[j]);
-        observed_.back().from_journal = replayed[j] != 0;
-        result.evaluations_run += replayed[j] ? 0 : 1;
+        observed_.back().from_journal = origin[j] == Origin::journal;
+        result.evaluations_run += origin[j] == Origin::journal ? 0 : 1;
       }
       progress.advance(k);
     }

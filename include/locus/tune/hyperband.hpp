@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -37,6 +38,7 @@
 #include <locus/core/progress.hpp>
 #include <locus/core/rng.hpp>
 #include <locus/tune/journal.hpp>
+#include <locus/tune/share.hpp>
 #include <locus/tune/space.hpp>
 #include <locus/tune/trial.hpp>
 
@@ -124,6 +126,7 @@ struct HyperbandOptions {
   std::filesystem::path checkpoint_dir;  // empty: ResumeState::checkpoint_file stays empty
   std::size_t max_sample_tries = 1000;   // draws to find an unseen configuration
   Progress::Show progress = Progress::Show::automatic;  // evaluations done, on stderr
+  Share share{};                   // this process's part of a search run by several (share.hpp)
 };
 
 // Result of Hyperband::run.
@@ -131,7 +134,7 @@ struct HyperbandResult {
   std::vector<TrialResult> history;  // every evaluation, in schedule order
   std::size_t trials = 0;            // distinct configurations (models) started
   std::size_t evaluations = 0;       // trial-rung evaluations, including journal replays
-  std::size_t evaluations_run = 0;   // evaluations actually run in this process
+  std::size_t evaluations_run = 0;   // evaluations actually run (by this process or those sharing the search)
   double total_budget = 0;           // sum of budgets over all evaluations
   double wall_seconds = 0;
 
@@ -155,6 +158,7 @@ class Hyperband {
         schedule_(hyperband_schedule(options_.max_budget, options_.eta)) {
     if (options_.iterations == 0) throw ConfigError("Hyperband: iterations must be >= 1");
     if (space_.size() == 0) throw ConfigError("Hyperband: the search space is empty");
+    options_.share.check();
   }
 
   const SearchSpace& space() const { return space_; }
@@ -184,6 +188,8 @@ class Hyperband {
         done[{rec["trial"].template get<std::uint64_t>(), rec["rung"].template get<std::size_t>()}] = &rec;
       }
     if (!options_.checkpoint_dir.empty()) std::filesystem::create_directories(options_.checkpoint_dir);
+    const Share& share = options_.share;
+    share.barrier();  // every process has read the journal before any appends to it
 
     HyperbandResult result;
     std::size_t planned = 0;
@@ -227,44 +233,58 @@ class Hyperband {
         for (std::size_t i = 0; i < bracket.rungs.size(); ++i) {
           const double budget = bracket.rungs[i].budget;
           std::vector<TrialResult> rung_results(alive.size());
-          parallel_for_static(alive.size(), options_.threads, [&](std::size_t, std::size_t c) {
-            Trial& t = trials[alive[c]];
-            TrialResult r;
-            r.trial = t.id;
-            r.iteration = iter;
-            r.bracket = bracket.s;
-            r.rung = i;
-            r.config = t.config;
-            r.budget = budget;
-            if (auto it = done.find({t.id, i}); it != done.end()) {
-              const auto& rec = *it->second;
-              if (rec.at("hash").template get<std::string>() != hash_hex(t.hash))
-                throw ConfigError("journal " + options_.journal.string() + ": trial " + std::to_string(t.id) +
-                                  " has a different configuration than this run samples (was it written with another seed, "
-                                  "search space or R/eta?)");
-              r.loss = loss_from_json(rec.at("loss"));
-              r.seconds = rec.value("seconds", 0.0);
-              r.from_journal = true;
-              // The in-memory checkpoint of an earlier process is gone: the next rung starts
-              // from checkpoint_file (if the objective wrote one) or from scratch.
-              t.state.previous_budget = 0;
-              t.state.checkpoint.reset();
-            } else {
-              t.state.rung = i;
-              t.state.rng = master.split(0x9E3779B97F4A7C15ull ^ (t.id * 64 + i));
-              const auto s0 = std::chrono::steady_clock::now();
-              r.loss = objective(static_cast<const Configuration&>(t.config), budget, t.state);
-              r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
-              t.state.previous_budget = budget;
-              nlohmann::json rec = {{"tuner", "hyperband"}, {"seed", options_.seed}, {"iteration", iter},
-                                    {"bracket", bracket.s},  {"rung", i},              {"trial", t.id},
-                                    {"hash", hash_hex(t.hash)}, {"config", t.config.to_json()},
-                                    {"budget", budget},      {"loss", loss_to_json(r.loss)}, {"seconds", r.seconds}};
-              if (journal) journal->append(rec);
-            }
-            rung_results[c] = std::move(r);
-            progress.advance();
-          });
+          std::vector<Origin> origin(alive.size(), Origin::elsewhere);
+          std::vector<std::size_t> todo;  // what this process runs or replays
+          for (std::size_t c = 0; c < alive.size(); ++c) {
+            const Trial& t = trials[alive[c]];
+            auto& r = rung_results[c];
+            r.trial = t.id, r.iteration = iter, r.bracket = bracket.s, r.rung = i, r.config = t.config, r.budget = budget;
+            if (done.count({t.id, i})) origin[c] = Origin::journal;
+            else if (share.owns(t.id)) origin[c] = Origin::here;
+            if (origin[c] != Origin::elsewhere) todo.push_back(c);
+          }
+          std::vector<double> losses(alive.size(), 0.0), seconds(alive.size(), 0.0);
+          std::exception_ptr error;
+          try {
+            parallel_for_static(todo.size(), options_.threads, [&](std::size_t, std::size_t q) {
+              const std::size_t c = todo[q];
+              Trial& t = trials[alive[c]];
+              if (origin[c] == Origin::journal) {
+                const auto& rec = *done.at({t.id, i});
+                if (rec.at("hash").template get<std::string>() != hash_hex(t.hash))
+                  throw ConfigError("journal " + options_.journal.string() + ": trial " + std::to_string(t.id) +
+                                    " has a different configuration than this run samples (was it written with another seed, "
+                                    "search space or R/eta?)");
+                losses[c] = loss_from_json(rec.at("loss"));
+                seconds[c] = rec.value("seconds", 0.0);
+                // The in-memory checkpoint of an earlier process is gone: the next rung starts
+                // from checkpoint_file (if the objective wrote one) or from scratch.
+                t.state.previous_budget = 0;
+                t.state.checkpoint.reset();
+              } else {
+                t.state.rung = i;
+                t.state.rng = master.split(0x9E3779B97F4A7C15ull ^ (t.id * 64 + i));
+                const auto s0 = std::chrono::steady_clock::now();
+                losses[c] = objective(static_cast<const Configuration&>(t.config), budget, t.state);
+                seconds[c] = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+                t.state.previous_budget = budget;
+                nlohmann::json rec = {{"tuner", "hyperband"}, {"seed", options_.seed}, {"iteration", iter},
+                                      {"bracket", bracket.s},  {"rung", i},              {"trial", t.id},
+                                      {"hash", hash_hex(t.hash)}, {"config", t.config.to_json()},
+                                      {"budget", budget},      {"loss", loss_to_json(losses[c])}, {"seconds", seconds[c]}};
+                if (journal) journal->append(rec);
+              }
+              progress.advance();
+            });
+          } catch (...) {
+            error = std::current_exception();
+          }
+          detail::share_step(share, losses, seconds, origin, error);
+          for (std::size_t c = 0; c < alive.size(); ++c) {
+            rung_results[c].loss = losses[c], rung_results[c].seconds = seconds[c];
+            rung_results[c].from_journal = origin[c] == Origin::journal;
+            if (origin[c] == Origin::elsewhere) progress.advance();
+          }
           for (auto& r : rung_results) {
             result.evaluations += 1;
             result.evaluations_run += r.from_journal ? 0 : 1;
