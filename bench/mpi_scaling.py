@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""`locus posterior` split across MPI ranks: wall time with 1 and 2 ranks (1 thread each), beside
-one process with 2 threads, for the grid posterior of a mock patch and the MCMC posterior of a
-smaller one. Every split output is checked to be the one-process file, byte for byte.
+"""`locus posterior` and `locus tune` across MPI ranks: wall time with 1 and 2 ranks (1 thread
+each), beside one process with 2 threads, for the grid posterior of a mock patch, the MCMC
+posterior of a smaller one, and a Hyperband search on labelled mock stars. Every split output
+(posterior catalogue, best.json) is checked to be the one-process file, byte for byte.
 
-    bench/mpi_scaling.py build/apps/locus/locus [--area 5] [--mcmc-area 0.05] [--repeat 3]
+    bench/mpi_scaling.py build/apps/locus/locus [--area 5] [--mcmc-area 0.05] [--tune-rows 3000] [--repeat 3]
 
 Prints a Markdown table (median wall seconds of --repeat runs, speed-up over 1 rank × 1 thread).
 """
@@ -21,6 +22,8 @@ ap = argparse.ArgumentParser()
 ap.add_argument("locus")
 ap.add_argument("--area", type=float, default=5.0, help="grid: mock patch area, deg² (~44,000 stars per deg²)")
 ap.add_argument("--mcmc-area", type=float, default=0.05, help="MCMC: mock patch area, deg²")
+ap.add_argument("--tune-rows", type=int, default=3000, help="tune: labelled mock stars (0: no tune case)")
+ap.add_argument("--tune-epochs", type=int, default=27, help="tune: Hyperband's R")
 ap.add_argument("--repeat", type=int, default=3)
 a = ap.parse_args()
 LOCUS = os.path.abspath(a.locus)
@@ -37,15 +40,16 @@ def run(cmd):
     return time.perf_counter() - t0
 
 
-def case(name, catalogue, opts):
-    ref = os.path.join(tmp, "ref.csv")
+def case(name, command, suffix=".csv"):
+    """command(out, threads): the locus arguments that write `out`."""
+    ref = os.path.join(tmp, "ref" + suffix)
     setups = [("1 process × 1 thread", [LOCUS], 1), ("1 process × 2 threads", [LOCUS], 2),
               ("2 ranks × 1 thread (mpirun)", [MPIRUN, "-np", "2", "--oversubscribe", LOCUS], 1)]
     times = {label: [] for label, _, _ in setups}
     for r in range(a.repeat):  # interleaved, so load drifts hit every set-up alike
         for label, prefix, threads in setups:
-            out = os.path.join(tmp, "out.csv")
-            times[label].append(run(prefix + ["posterior", catalogue, "-o", out, "-q", "--threads", str(threads), *opts]))
+            out = os.path.join(tmp, "out" + suffix)
+            times[label].append(run(prefix + command(out, threads)))
             if not os.path.exists(ref):
                 os.rename(out, ref)
             else:
@@ -67,7 +71,28 @@ subprocess.run([LOCUS, "simulate", "--area", str(a.mcmc_area), "--seed", "3", "-
 m = sum(1 for _ in open(mc)) - 1
 print(f"machine: {os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}\n")
 print("| run | set-up | wall s (median) | speed-up |\n|---|---|---|---|")
-case(f"grid, KDE priors, {n:,} stars", cat, ["--priors", "kde"])
-case(f"MCMC 4 × 500, KDE priors, {m:,} stars", mc, ["--priors", "kde", "--engine", "mcmc"])
+
+
+def posterior(catalogue, *opts):
+    return lambda out, threads: ["posterior", catalogue, "-o", out, "-q", "--threads", str(threads), *opts]
+
+
+case(f"grid, KDE priors, {n:,} stars", posterior(cat, "--priors", "kde"))
+case(f"MCMC 4 × 500, KDE priors, {m:,} stars", posterior(mc, "--priors", "kde", "--engine", "mcmc"))
+if a.tune_rows > 0:
+    lab = os.path.join(tmp, "lab.csv")
+    with open(cat) as f, open(os.path.join(tmp, "tune_in.csv"), "w") as g:
+        for k, line in enumerate(f):
+            if k > a.tune_rows:
+                break
+            g.write(line)
+    subprocess.run([LOCUS, "posterior", os.path.join(tmp, "tune_in.csv"), "--priors", "kde", "-q", "-o", lab], check=True)
+    space = os.path.join(tmp, "space.json")
+    with open(space, "w") as f:
+        f.write('{"architecture": {"max_layers": 3, "max_units": 32, "activations": ["gelu", "tanh", "softsign"]},'
+                ' "parameters": [{"name": "learning_rate", "type": "float", "low": 0.001, "high": 0.03, "log": true}]}')
+    case(f"tune, Hyperband R = {a.tune_epochs}, {a.tune_rows:,} stars",
+         lambda out, threads: ["tune", lab, "--space", space, "--max-epochs", str(a.tune_epochs), "--batch", "128", "-q",
+                               "--threads", str(threads), "--out", out], ".json")
 print(f"\nload average after: {os.getloadavg()[0]:.2f}; every split output equalled the one-process file")
 shutil.rmtree(tmp)

@@ -23,6 +23,7 @@
 #include <locus/tune/trial.hpp>
 
 #include "common.hpp"
+#include "mpi.hpp"
 
 namespace locus_cli {
 
@@ -113,12 +114,13 @@ Search run_hyperband(const TuneOptions& o, const locus::tune::SearchSpace& space
   ho.journal = o.journal;
   if (!o.journal.empty()) ho.checkpoint_dir = checkpoint_dir(o.journal);
   ho.progress = progress(o.common);
+  ho.share = mpi::tune_share();
   const locus::tune::Hyperband hb(space, ho);
   if (auto log = logger(o.common)) log("Hyperband schedule (trials@epochs):\n" + hb.schedule_table());
   auto r = hb.run(objective);
   // every evaluation is in the journal now; the checkpoints are no longer needed
   std::error_code ec;
-  if (!o.journal.empty()) std::filesystem::remove_all(ho.checkpoint_dir, ec);
+  if (!o.journal.empty() && mpi::world().rank == 0) std::filesystem::remove_all(ho.checkpoint_dir, ec);
   return {std::move(r.history), r.trials, r.evaluations_run, r.wall_seconds};
 }
 
@@ -131,6 +133,7 @@ Search run_bo(const TuneOptions& o, const locus::tune::SearchSpace& space, locus
   bo.seed = o.seed;
   bo.journal = o.journal;
   bo.progress = progress(o.common);
+  bo.share = mpi::tune_share();
   locus::tune::BayesianOptimizer<Acquisition> opt(space, bo);
   auto r = opt.run(objective, o.trials);
   const std::size_t models = r.history.size();
@@ -154,7 +157,25 @@ Outcome tune(const TuneOptions& o) {
   const auto map = column_map(o.common);
   const auto cat = locus::io::read_catalog(o.in, read_options(o.common, map));
   const auto ts = locus::pipeline::make_training_set(cat, map, o.prefix, o.validation, o.split_seed, "'" + o.in + "'");
-  if (!o.journal.empty()) check_journal(o.journal, run_identity(o, space, ts));
+  if (!o.journal.empty()) {
+    // under mpirun rank 0 marks a new journal first; the others then check it
+    const auto identity = run_identity(o, space, ts);
+    std::exception_ptr error;
+    auto check = [&] {
+      try {
+        check_journal(o.journal, identity);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    };
+    if (mpi::world().rank == 0) check();
+    mpi::agree(error);
+    if (mpi::world().rank != 0) check();
+    mpi::agree(error);
+  }
+  if (auto log = logger(o.common); log && o.method == "bo" && o.parallel < std::size_t(mpi::world().size))
+    log(format("locus tune: --parallel %zu trials per batch keeps only %zu of the %d ranks busy; give --parallel %d or more",
+               o.parallel, o.parallel, mpi::world().size, mpi::world().size));
 
   // inputs standardised on the training stars, as MomentsModel does; targets in physical units
   locus::nn::StandardScaler scaler;
@@ -178,6 +199,10 @@ Outcome tune(const TuneOptions& o) {
   else if (o.acquisition == "lcb") s = run_bo<locus::tune::LowerConfidenceBound>(o, space, objective);
   else s = run_bo<locus::tune::ExpectedImprovement>(o, space, objective);
 
+  // what every rank trained (a world of one: this process)
+  double trained[2] = {double(objective.epochs()), double(objective.diverged())};
+  if (const auto share = mpi::tune_share(); !share.whole()) share.exchange(trained, nullptr);
+  const auto epochs = static_cast<std::size_t>(trained[0]), diverged = static_cast<std::size_t>(trained[1]);
   const auto board = locus::tune::make_leaderboard(s.history, o.top);
   if (board.empty() || !std::isfinite(board.front().loss))
     throw locus::Error("tune: no trial reached a finite validation loss (every training diverged); try a smaller learning rate");
@@ -198,7 +223,7 @@ Outcome tune(const TuneOptions& o) {
       {"epochs", o.method == "hyperband" ? best.budget : double(o.epochs)},
       {"input", o.in},
       {"space", space.to_json()}};
-  if (!o.out.empty()) locus::io::write_file_atomically(o.out, best_json.dump(2) + "\n");
+  if (!o.out.empty() && mpi::world().rank == 0) locus::io::write_file_atomically(o.out, best_json.dump(2) + "\n");
 
   Outcome out;
   out.summary = {{"command", "tune"},
@@ -212,8 +237,8 @@ Outcome tune(const TuneOptions& o) {
                  {"evaluations", s.history.size()},
                  {"evaluations_run", s.evaluations_run},
                  {"evaluations_from_journal", replayed},
-                 {"epochs_trained", objective.epochs()},
-                 {"diverged", objective.diverged()},
+                 {"epochs_trained", epochs},
+                 {"diverged", diverged},
                  {"tuner_seconds", s.wall_seconds},
                  {"seconds", secs}};
   if (!o.journal.empty()) out.summary["journal"] = o.journal;
@@ -226,7 +251,7 @@ Outcome tune(const TuneOptions& o) {
                     ts.validation_rows.size()) +
              format("  models trained: %zu (evaluations: %zu run here, %zu from the journal; %zu epochs; %zu diverged); "
                     "wall time %.1f s\n",
-                    s.models, s.evaluations_run, replayed, objective.epochs(), objective.diverged(), secs) +
+                    s.models, s.evaluations_run, replayed, epochs, diverged, secs) +
              format("  best: validation loss %.6g (trial %llu%s)\n    %s\n", best.loss,
                     static_cast<unsigned long long>(best.trial),
                     o.method == "hyperband" ? format(", %g epochs", best.budget).c_str() : "",
@@ -275,6 +300,7 @@ void add_tune(CLI::App& app, Selected& selected) {
   add_common(*sub, o->common, true);
   sub->callback([o, &selected] {
     selected.common = &o->common;
+    selected.splits = true;
     selected.run = [o] { return tune(*o); };
   });
 }

@@ -1,4 +1,5 @@
 #include "common.hpp"
+#include "mpi.hpp"
 
 #include <cstdarg>
 #include <cstdio>
@@ -84,12 +85,13 @@ nlohmann::json stream_summary(const char* command, const locus::pipeline::Stream
   return j;
 }
 
+// Under mpirun only rank 0 reports progress and log lines, for the job.
 locus::Progress::Show progress(const Common& c) {
-  return c.quiet ? locus::Progress::Show::never : locus::Progress::Show::automatic;
+  return c.quiet || mpi::world().rank != 0 ? locus::Progress::Show::never : locus::Progress::Show::automatic;
 }
 
 std::function<void(const std::string&)> logger(const Common& c) {
-  if (c.quiet) return {};
+  if (c.quiet || mpi::world().rank != 0) return {};
   return [](const std::string& s) { std::fprintf(stderr, "%s\n", s.c_str()); };
 }
 

@@ -129,7 +129,7 @@ int run(int argc, char** argv) {
   const auto& world = locus_cli::mpi::world();
   if (world.size > 1 && !selected.splits) {
     if (world.rank == 0)
-      std::fprintf(stderr, "locus: %s does not split across MPI ranks (posterior and predict do); run it as one process\n",
+      std::fprintf(stderr, "locus: %s does not split across MPI ranks (posterior, predict and tune do); run it as one process\n",
                    app.get_subcommands().front()->get_name().c_str());
     return locus_cli::usage_error;
   }

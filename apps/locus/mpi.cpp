@@ -47,6 +47,50 @@ void finalize() {
 
 std::size_t block_rows(std::size_t single) { return the_world.size > 1 ? std::size_t{4096} : single; }
 
+void agree(std::exception_ptr error) {
+  const World& w = the_world;
+  if (w.size == 1) {
+    if (error) std::rethrow_exception(error);
+    return;
+  }
+#ifdef LOCUS_HAVE_MPI
+  // Wait for every rank without spinning: a rank that finished first would otherwise busy-wait
+  // in the collective and take the CPU from the ranks still computing.
+  MPI_Request all_done;
+  MPI_Ibarrier(MPI_COMM_WORLD, &all_done);
+  for (int done = 0;;) {
+    MPI_Test(&all_done, &done, MPI_STATUS_IGNORE);
+    if (done) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  // Did a rank fail? The lowest failing rank's exit code goes to all.
+  int code = error ? exit_code_of(error) : 0;
+  int first_failed = error ? w.rank : w.size;
+  MPI_Allreduce(MPI_IN_PLACE, &first_failed, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (first_failed < w.size) {
+    MPI_Bcast(&code, 1, MPI_INT, first_failed, MPI_COMM_WORLD);
+    if (w.rank == first_failed) std::rethrow_exception(error);  // one message for the job
+    throw PeerFailed(code);
+  }
+#else
+  throw locus::ConfigError("this locus was built without MPI");
+#endif
+}
+
+locus::tune::Share tune_share() {
+  const World& w = the_world;
+  locus::tune::Share s{static_cast<std::size_t>(w.rank), static_cast<std::size_t>(w.size), {}};
+  if (w.size > 1)
+    s.exchange = [](std::span<double> values, std::exception_ptr error) {
+      agree(error);
+#ifdef LOCUS_HAVE_MPI
+      if (!values.empty())
+        MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+#endif
+    };
+  return s;
+}
+
 locus::pipeline::StreamResult split_stream(
     const std::filesystem::path& out, locus::pipeline::StreamOptions so,
     const std::function<locus::pipeline::StreamResult(const locus::pipeline::StreamOptions&)>& run) {
@@ -66,24 +110,11 @@ locus::pipeline::StreamResult split_stream(
   } catch (...) {
     error = std::current_exception();
   }
-  // Wait for every rank without spinning: a rank that finished first would otherwise busy-wait
-  // in the collective and take the CPU from the ranks still computing.
-  MPI_Request all_done;
-  MPI_Ibarrier(MPI_COMM_WORLD, &all_done);
-  for (int done = 0;;) {
-    MPI_Test(&all_done, &done, MPI_STATUS_IGNORE);
-    if (done) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  // Did a rank fail? The lowest failing rank's exit code goes to all.
-  int code = error ? exit_code_of(error) : 0;
-  int first_failed = error ? w.rank : w.size;
-  MPI_Allreduce(MPI_IN_PLACE, &first_failed, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-  if (first_failed < w.size) {
-    MPI_Bcast(&code, 1, MPI_INT, first_failed, MPI_COMM_WORLD);
+  try {
+    agree(error);
+  } catch (...) {
     std::filesystem::remove(lp::part_path(out, so.partition, so.block_rows));
-    if (w.rank == first_failed) std::rethrow_exception(error);  // one message for the job
-    throw PeerFailed(code);
+    throw;
   }
   unsigned long long counts[2] = {mine.rows, mine.fitted};
   MPI_Reduce(w.rank == 0 ? MPI_IN_PLACE : counts, counts, 2, MPI_UNSIGNED_LONG_LONG, MPI_SUM, 0, MPI_COMM_WORLD);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include <locus/pipeline/streaming.hpp>
+#include <locus/tune/share.hpp>
 
 namespace locus_cli::mpi {
 
@@ -36,6 +37,15 @@ struct PeerFailed : std::exception {
   explicit PeerFailed(int c) : code(c) {}
   const char* what() const noexcept override { return "another rank failed"; }
 };
+
+// Waits for every rank (without spinning) and agrees on failure: if any rank's `error` is set,
+// every rank throws (the lowest failing one its own error, the others PeerFailed with that
+// error's exit code). A world of one rethrows `error`.
+void agree(std::exception_ptr error);
+
+// This rank's share of a tuning search (docs/tuning.md): trials dealt by number, results summed
+// over the ranks with MPI_Allreduce after agree(). A world of one gets the whole search.
+locus::tune::Share tune_share();
 
 // A streamed command split across the world: each rank runs `run` on its Partition of the
 // blocks (progress on rank 0 only); if any rank failed, every rank throws (the lowest failing

@@ -3,7 +3,11 @@
 writes, byte for byte, the file one process writes (grid and MCMC, CSV and FITS, 2 and 3 ranks);
 a failing rank fails the job with its own error and leaves nothing behind; a rank killed with
 SIGKILL leaves no output, and the rerun is identical; commands that do not split refuse to run
-under mpirun. Skipped (exit 77) when the tool is built without MPI or mpirun is absent."""
+under mpirun. `mpirun -np N locus tune` deals trials to ranks and ends as one process does
+(Hyperband and BO); after a rank is killed, the rerun resumes from the shared journal with no
+evaluation lost or repeated. Skipped (exit 77) when the tool is built without MPI or mpirun is
+absent."""
+import json
 import os
 import random
 import shutil
@@ -112,4 +116,80 @@ for trial in range(3):
 mpirun(2, "posterior", path("big.csv"), "-o", path("big_2.csv"), "--priors", "kde", "--block-rows", 2000, "-q", "--threads", 1)
 check(file_bytes(path("big_2.csv")) == file_bytes(path("big_1.csv")), "the rerun after the kills: the one-process file, byte for byte")
 check(not leftovers(), "no part file or temporary is left", str(leftovers()))
+
+# ---- tune: trials dealt to ranks by number, the journal shared ----------------------------------
+with open(path("space.json"), "w") as f:
+    json.dump({"architecture": {"max_layers": 3, "max_units": 32, "activations": ["gelu", "tanh"]},
+               "parameters": [{"name": "learning_rate", "type": "float", "low": 0.003, "high": 0.03, "log": True}]}, f)
+# R = 27: 49 models, 69 evaluations, a few seconds (small batches), so that kills land mid-search
+TUNE = ["tune", path("s82_1.csv"), "--space", path("space.json"), "--max-epochs", 27, "--batch", 4, "-q", "--threads", 1]
+
+
+def tune_args(name):
+    return [*TUNE, "--journal", path(f"{name}.jsonl"), "--out", path(f"{name}.json"), "--json", "-"]
+
+
+def board(j):
+    return [(r["trial"], r["loss"], r["budget"], r["configuration"]) for r in j.get("leaderboard", [])]
+
+
+def evaluations(journal):
+    """(trial, rung) -> loss of a journal's Hyperband records; a repeated evaluation fails the test."""
+    got, repeated = {}, []
+    with open(journal) as f:
+        for line in f:
+            r = json.loads(line)
+            if r.get("tuner") == "hyperband":
+                key = (r["trial"], r["rung"])
+                if key in got:
+                    repeated.append(key)
+                got[key] = r["loss"]
+    check(not repeated, f"{os.path.basename(journal)}: no (trial, rung) journaled twice", str(repeated))
+    return got
+
+
+ref = json_of(locus(*tune_args("tune_1")).stdout, "tune, one process")
+t0 = time.monotonic()
+p = mpirun(2, *tune_args("tune_2"))
+T_TUNE = time.monotonic() - t0
+j = json_of(p.stdout, "tune, 2 ranks")
+check(board(j) == board(ref) and j.get("best") == ref.get("best") and file_bytes(path("tune_2.json")) == file_bytes(path("tune_1.json")),
+      "Hyperband, 2 ranks: the leaderboard and best.json of one process, byte for byte")
+check(p.stdout.count('"command"') == 1 and all(j.get(k) == ref.get(k) for k in ("evaluations_run", "epochs_trained")),
+      "  rank 0 alone reports, counting every rank's evaluations and epochs",
+      f"{j.get('evaluations_run')} {j.get('epochs_trained')} vs {ref.get('evaluations_run')} {ref.get('epochs_trained')}")
+check(evaluations(path("tune_2.jsonl")) == evaluations(path("tune_1.jsonl")),
+      "  the shared journal holds every evaluation once, with the one-process losses")
+print(f"tune: 2 ranks {T_TUNE:.1f} s, {ref.get('evaluations')} evaluations")
+
+# a rank killed at a random moment: the job fails; the rerun resumes from the journal
+hits = 0
+for trial in range(3):
+    name = f"tune_k{trial}"
+    proc = subprocess.Popen([MPIRUN, "-np", "2", "--oversubscribe", LOCUS, *map(str, tune_args(name))], cwd=TMP, env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(rng.uniform(0.3, 0.9) * T_TUNE)
+    ranks = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    if ranks:
+        os.kill(int(ranks[-1]), signal.SIGKILL)
+    rc = proc.wait(timeout=300)
+    hits += rc != 0
+    before = evaluations(path(f"{name}.jsonl")) if os.path.exists(path(f"{name}.jsonl")) else {}
+    check(all(ref_loss == evaluations(path("tune_1.jsonl"))[k] for k, ref_loss in before.items()),
+          f"kill -9 of a rank in tune (trial {trial}, exit {rc}, {len(before)} evaluations journaled): those are the one-process losses")
+    j = json_of(mpirun(2, *tune_args(name)).stdout, "tune rerun")
+    check(board(j) == board(ref) and file_bytes(path(f"{name}.json")) == file_bytes(path("tune_1.json")),
+          f"  the rerun ends as one process does ({j.get('evaluations_from_journal')} evaluations from the journal)")
+    check(evaluations(path(f"{name}.jsonl")) == evaluations(path("tune_1.jsonl")) and
+          j.get("evaluations_from_journal") == len(before),
+          "  no evaluation lost or repeated: the journal has each once, and the rerun ran only the others")
+check(hits >= 1, f"tune: {hits} of 3 kills hit a running search")
+
+# Bayesian optimisation: a batch of --parallel trials dealt to ranks
+BO = [*TUNE, "--method", "bo", "--trials", 6, "--initial", 4, "--parallel", 2, "--epochs", 4]
+ref = json_of(locus(*BO, "--out", path("bo_1.json"), "--json", "-").stdout, "tune bo, one process")
+j = json_of(mpirun(2, *BO, "--out", path("bo_2.json"), "--json", "-").stdout, "tune bo, 2 ranks")
+check(board(j) == board(ref) and file_bytes(path("bo_2.json")) == file_bytes(path("bo_1.json")),
+      "BO (--parallel 2), 2 ranks: the leaderboard and best.json of one process")
+check(not temporaries(TMP), "no temporary file left", str(temporaries(TMP)))
 finish()
