@@ -4,7 +4,7 @@ each), beside one process with 2 threads, for the grid posterior of a mock patch
 posterior of a smaller one, and a Hyperband search on labelled mock stars. Every split output
 (posterior catalogue, best.json) is checked to be the one-process file, byte for byte.
 
-    bench/mpi_scaling.py build/apps/locus/locus [--area 5] [--mcmc-area 0.05] [--tune-rows 3000] [--repeat 3]
+    bench/mpi_scaling.py build/apps/locus/locus [--area 5] [--mcmc-area 0.05] [--tune-rows 3000] [--tune-batch 32] [--repeat 3]
 
 Prints a Markdown table (median wall seconds of --repeat runs, speed-up over 1 rank × 1 thread).
 """
@@ -24,6 +24,7 @@ ap.add_argument("--area", type=float, default=5.0, help="grid: mock patch area, 
 ap.add_argument("--mcmc-area", type=float, default=0.05, help="MCMC: mock patch area, deg²")
 ap.add_argument("--tune-rows", type=int, default=3000, help="tune: labelled mock stars (0: no tune case)")
 ap.add_argument("--tune-epochs", type=int, default=27, help="tune: Hyperband's R")
+ap.add_argument("--tune-batch", type=int, default=32, help="tune: mini-batch size")
 ap.add_argument("--repeat", type=int, default=3)
 a = ap.parse_args()
 LOCUS = os.path.abspath(a.locus)
@@ -86,13 +87,14 @@ if a.tune_rows > 0:
             if k > a.tune_rows:
                 break
             g.write(line)
-    subprocess.run([LOCUS, "posterior", os.path.join(tmp, "tune_in.csv"), "--priors", "kde", "-q", "-o", lab], check=True)
+    subprocess.run([LOCUS, "posterior", os.path.join(tmp, "tune_in.csv"), "--priors", "kde", "-q", "-o", lab], check=True,
+                   stdout=subprocess.DEVNULL)
     space = os.path.join(tmp, "space.json")
     with open(space, "w") as f:
         f.write('{"architecture": {"max_layers": 3, "max_units": 32, "activations": ["gelu", "tanh", "softsign"]},'
                 ' "parameters": [{"name": "learning_rate", "type": "float", "low": 0.001, "high": 0.03, "log": true}]}')
-    case(f"tune, Hyperband R = {a.tune_epochs}, {a.tune_rows:,} stars",
-         lambda out, threads: ["tune", lab, "--space", space, "--max-epochs", str(a.tune_epochs), "--batch", "128", "-q",
+    case(f"tune, Hyperband R = {a.tune_epochs}, batch {a.tune_batch}, {a.tune_rows:,} stars",
+         lambda out, threads: ["tune", lab, "--space", space, "--max-epochs", str(a.tune_epochs), "--batch", str(a.tune_batch), "-q",
                                "--threads", str(threads), "--out", out], ".json")
 print(f"\nload average after: {os.getloadavg()[0]:.2f}; every split output equalled the one-process file")
 shutil.rmtree(tmp)
