@@ -137,7 +137,8 @@ def evaluations(journal):
     """(trial, rung) -> loss of a journal's Hyperband records; a repeated evaluation fails the test."""
     got, repeated = {}, []
     with open(journal) as f:
-        for line in f:
+        lines = f.read().split("\n")[:-1]  # a torn last line (no newline) is not a record; the rerun drops it
+        for line in lines:
             r = json.loads(line)
             if r.get("tuner") == "hyperband":
                 key = (r["trial"], r["rung"])
