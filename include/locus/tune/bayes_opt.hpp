@@ -200,16 +200,16 @@ class BayesianOptimizer {
       const std::vector<Configuration> batch = suggest(k);
       std::vector<double> losses(k, 0.0), seconds(k, 0.0);
       std::vector<Origin> origin(k, Origin::elsewhere);
-      std::vector<std::size_t> todo;  // what this process runs or replays
+      std::vector<std::size_t> work;  // what this process runs or replays
       for (std::size_t j = 0; j < k; ++j) {
         if (done.count(first + j)) origin[j] = Origin::journal;
         else if (share.owns(first + j)) origin[j] = Origin::here;
-        if (origin[j] != Origin::elsewhere) todo.push_back(j);
+        if (origin[j] != Origin::elsewhere) work.push_back(j);
       }
       std::exception_ptr error;
       try {
-        parallel_for_static(todo.size(), options_.threads, [&](std::size_t, std::size_t q) {
-          const std::size_t j = todo[q], trial = first + j;
+        parallel_for_static(work.size(), options_.threads, [&](std::size_t, std::size_t q) {
+          const std::size_t j = work[q], trial = first + j;
           if (origin[j] == Origin::journal) {
             const auto& rec = *done.at(trial);
             if (rec.at("hash").template get<std::string>() != hash_hex(batch[j].hash()))

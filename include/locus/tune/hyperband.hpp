@@ -234,20 +234,20 @@ class Hyperband {
           const double budget = bracket.rungs[i].budget;
           std::vector<TrialResult> rung_results(alive.size());
           std::vector<Origin> origin(alive.size(), Origin::elsewhere);
-          std::vector<std::size_t> todo;  // what this process runs or replays
+          std::vector<std::size_t> work;  // what this process runs or replays
           for (std::size_t c = 0; c < alive.size(); ++c) {
             const Trial& t = trials[alive[c]];
             auto& r = rung_results[c];
             r.trial = t.id, r.iteration = iter, r.bracket = bracket.s, r.rung = i, r.config = t.config, r.budget = budget;
             if (done.count({t.id, i})) origin[c] = Origin::journal;
             else if (share.owns(t.id)) origin[c] = Origin::here;
-            if (origin[c] != Origin::elsewhere) todo.push_back(c);
+            if (origin[c] != Origin::elsewhere) work.push_back(c);
           }
           std::vector<double> losses(alive.size(), 0.0), seconds(alive.size(), 0.0);
           std::exception_ptr error;
           try {
-            parallel_for_static(todo.size(), options_.threads, [&](std::size_t, std::size_t q) {
-              const std::size_t c = todo[q];
+            parallel_for_static(work.size(), options_.threads, [&](std::size_t, std::size_t q) {
+              const std::size_t c = work[q];
               Trial& t = trials[alive[c]];
               if (origin[c] == Origin::journal) {
                 const auto& rec = *done.at({t.id, i});
