@@ -79,14 +79,25 @@ TEST_CASE("MomentsModel: trains both networks; sigma_total is Eq. 3; save/load r
   CHECK_THROWS_AS(MomentsModel{}.predict(xv), locus::ConfigError);
 }
 
-TEST_CASE("MomentsModel: the two files are a pair; a sigma_B network saved with another model is refused") {
-  Rng rng(5);
-  const std::size_t n = 200;
-  Matrix<float> x({n, 10}), t({n, 3}), s({n, 3});
+namespace {
+// Targets equal to the first three inputs, sigma_B 0.1: data any network learns in an epoch.
+struct IdentityData {
+  Matrix<float> x, t, s;
+};
+IdentityData identity_data(std::size_t n, std::uint64_t seed) {
+  Rng rng(seed);
+  IdentityData d{Matrix<float>({n, 10}), Matrix<float>({n, 3}), Matrix<float>({n, 3})};
   for (std::size_t r = 0; r < n; ++r) {
-    for (std::size_t c = 0; c < 10; ++c) x(r, c) = float(rng.normal());
-    for (std::size_t k = 0; k < 3; ++k) t(r, k) = float(x(r, k)), s(r, k) = 0.1f;
+    for (std::size_t c = 0; c < 10; ++c) d.x(r, c) = float(rng.normal());
+    for (std::size_t k = 0; k < 3; ++k) d.t(r, k) = float(d.x(r, k)), d.s(r, k) = 0.1f;
   }
+  return d;
+}
+}  // namespace
+
+TEST_CASE("MomentsModel: the two files are a pair; a sigma_B network saved with another model is refused") {
+  const std::size_t n = 200;
+  const auto [x, t, s] = identity_data(n, 5);
   MomentsModelOptions o;
   o.hidden = {{6, "relu"}};
   o.primary.epochs = 1, o.secondary.epochs = 1, o.primary_runs = 1;
@@ -121,13 +132,8 @@ TEST_CASE("MomentsModel: the two files are a pair; a sigma_B network saved with 
 }
 
 TEST_CASE("MomentsModel: hidden layers other than the paper's, for both networks, kept by save/load") {
-  Rng rng(3);
   const std::size_t n = 300;
-  Matrix<float> x({n, 10}), t({n, 3}), s({n, 3});
-  for (std::size_t r = 0; r < n; ++r) {
-    for (std::size_t c = 0; c < 10; ++c) x(r, c) = float(rng.normal());
-    for (std::size_t k = 0; k < 3; ++k) t(r, k) = float(x(r, k)), s(r, k) = 0.1f;
-  }
+  const auto [x, t, s] = identity_data(n, 3);
   MomentsModelOptions o;
   o.hidden = {{7, "relu"}, {5, "tanh"}};
   o.primary.epochs = 2, o.secondary.epochs = 1, o.primary_runs = 1;
